@@ -1,0 +1,171 @@
+import path from 'node:path';
+import type { SessionPolicy } from './core/policy.ts';
+import type { SigningAlg } from './core/key-ring.ts';
+
+/** Everything latchkey reads from its environment, validated once at start and then frozen. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** `iss` of every token and the base of every URL latchkey publishes. */
+  readonly issuer: string;
+  /** `aud` of every access token. */
+  readonly audience: string;
+  readonly session: SessionPolicy;
+  readonly signingAlg: SigningAlg;
+  readonly http: HttpConfig;
+  readonly store: StoreConfig;
+  /** `REDIS_URL`: shares rate limits across instances. */
+  readonly redisUrl: string | undefined;
+  /** Security events older than this many seconds are swept (`LATCHKEY_EVENT_RETENTION`, default 90 days). */
+  readonly eventRetention: number;
+  readonly logLevel: string;
+}
+
+export interface HttpConfig {
+  readonly allowedOrigins: readonly string[];
+  /** `LATCHKEY_TRUST_PROXY`: proxies whose `X-Forwarded-For` is believed; empty = none. */
+  readonly trustProxy: readonly string[];
+  readonly cookieName: string;
+  readonly cookieSecure: boolean;
+}
+
+export interface StoreConfig {
+  /** `LATCHKEY_DATA_DIR`: the SQLite file and the generated server secret live here. */
+  readonly dataDir: string;
+  /** `DATABASE_URL`: a `postgres://` URL selects PostgreSQL instead of SQLite. */
+  readonly databaseUrl: string | undefined;
+  /** `LATCHKEY_SECRET`: the server secret (base64url or hex, 32+ bytes). Unset: a file in the data dir. */
+  readonly secret: string | undefined;
+}
+
+/** A setting with a bad value. The message names the setting and says what it accepts. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the settings of `../shared/CONTRACT.md` section 4 from `env`.
+ *
+ * @throws ConfigError naming the first bad setting.
+ * @example
+ * const config = loadConfig({ ...process.env, PORT: '8080' })
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const read = reader(env);
+  const port = read.int('PORT', 3000, 0, 65535);
+  const issuer = read.url('LATCHKEY_ISSUER', `http://localhost:${port}`);
+  const secure = issuer.startsWith('https:');
+  const session: SessionPolicy = {
+    accessTtl: read.int('LATCHKEY_ACCESS_TTL', 900, 1),
+    idleTtl: read.int('LATCHKEY_REFRESH_IDLE_TTL', 1_209_600, 1),
+    maxAge: read.int('LATCHKEY_SESSION_MAX_AGE', 7_776_000, 1),
+    grace: read.int('LATCHKEY_REFRESH_GRACE', 10, 0),
+    ipChange: read.choice('LATCHKEY_IP_CHANGE', ['allow', 'log', 'revoke'], 'log'),
+    uaChange: read.choice('LATCHKEY_UA_CHANGE', ['revoke', 'log'], 'revoke'),
+    maxSessions: read.int('LATCHKEY_MAX_SESSIONS', 0, 0),
+  };
+  const config: Config = {
+    host: read.string('HOST', '127.0.0.1'),
+    port,
+    issuer,
+    audience: read.string('LATCHKEY_AUDIENCE', issuer),
+    session: Object.freeze(session),
+    signingAlg: read.choice('LATCHKEY_SIGNING_ALG', ['ES256', 'EdDSA', 'RS256'], 'ES256'),
+    http: Object.freeze({
+      allowedOrigins: Object.freeze(read.list('LATCHKEY_ALLOWED_ORIGINS', [new URL(issuer).origin]).map(origin(read))),
+      trustProxy: Object.freeze(read.list('LATCHKEY_TRUST_PROXY', [])),
+      cookieName: read.match('LATCHKEY_COOKIE_NAME', /^[A-Za-z0-9_-]{1,64}$/, 'latchkey_refresh'),
+      cookieSecure: read.bool('LATCHKEY_COOKIE_SECURE', secure),
+    }),
+    store: Object.freeze({
+      dataDir: path.resolve(read.string('LATCHKEY_DATA_DIR', './data')),
+      databaseUrl: read.optional('DATABASE_URL', (v) => /^postgres(ql)?:\/\//.test(v), 'a postgres:// URL'),
+      secret: read.optional('LATCHKEY_SECRET', (v) => decodeSecret(v) !== undefined, 'base64url or hex, at least 32 bytes'),
+    }),
+    redisUrl: read.optional('REDIS_URL', (v) => /^rediss?:\/\//.test(v), 'a redis:// URL'),
+    eventRetention: read.int('LATCHKEY_EVENT_RETENTION', 7_776_000, 1),
+    logLevel: read.choice('LATCHKEY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  };
+  return Object.freeze(config);
+}
+
+/** Decodes a server secret given as hex or base64url; `undefined` when it is shorter than 32 bytes. */
+export function decodeSecret(value: string): Buffer | undefined {
+  const bytes = /^[0-9a-fA-F]+$/.test(value) && value.length % 2 === 0
+    ? Buffer.from(value, 'hex')
+    : /^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url') : undefined;
+  return bytes && bytes.length >= 32 ? bytes : undefined;
+}
+
+function origin(read: ReturnType<typeof reader>) {
+  return (value: string): string => {
+    try {
+      const url = new URL(value);
+      if (url.origin !== 'null') return url.origin;
+    } catch {
+      // reported below
+    }
+    return read.bad('LATCHKEY_ALLOWED_ORIGINS', `"${value}" is not an origin such as https://app.example.com`);
+  };
+}
+
+function reader(env: Env) {
+  const raw = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const bad = (name: string, why: string): never => {
+    throw new ConfigError(`${name}: ${why}`);
+  };
+  return {
+    bad,
+    string: (name: string, fallback: string) => raw(name) ?? fallback,
+    optional(name: string, valid: (v: string) => boolean, what: string): string | undefined {
+      const value = raw(name);
+      if (value !== undefined && !valid(value)) bad(name, `must be ${what}`);
+      return value;
+    },
+    int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < min || n > max) {
+        bad(name, `must be a whole number from ${min} to ${max}, not "${value}"`);
+      }
+      return n;
+    },
+    bool(name: string, fallback: boolean): boolean {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      if (value !== 'true' && value !== 'false') bad(name, `must be true or false, not "${value}"`);
+      return value === 'true';
+    },
+    choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+      const value = raw(name) ?? fallback;
+      if (!choices.includes(value as T)) bad(name, `must be one of ${choices.join(', ')}, not "${value}"`);
+      return value as T;
+    },
+    match(name: string, pattern: RegExp, fallback: string): string {
+      const value = raw(name) ?? fallback;
+      if (!pattern.test(value)) bad(name, `must match ${pattern}, not "${value}"`);
+      return value;
+    },
+    url(name: string, fallback: string): string {
+      const value = raw(name) ?? fallback;
+      let url: URL | undefined;
+      try {
+        url = new URL(value);
+      } catch {
+        // reported below
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+        bad(name, `must be an http(s) URL without query or fragment, not "${value}"`);
+      }
+      return value.replace(/\/+$/, '');
+    },
+    list: (name: string, fallback: string[]): string[] =>
+      raw(name)?.split(',').map((s) => s.trim()).filter(Boolean) ?? fallback,
+  };
+}

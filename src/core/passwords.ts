@@ -1,0 +1,67 @@
+import { availableParallelism } from 'node:os';
+import { hash, verify, type Algorithm } from '@node-rs/argon2';
+
+/** `Algorithm.Argon2id`: the enum is `const`, which verbatimModuleSyntax cannot import. */
+const ARGON2ID = 2 as Algorithm;
+
+/** argon2id cost. Defaults are OWASP's first choice: 19 MiB, 2 passes, 1 lane. */
+export interface Argon2Cost {
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
+export const OWASP_ARGON2ID: Argon2Cost = Object.freeze({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+
+/**
+ * Hashes and checks passwords with argon2id, at most `concurrency` at once (default: one per core).
+ * Hashes run on libuv's pool, which WebCrypto and file I/O share: the queue keeps a burst of logins
+ * from starving everything else. Passwords are NFKC-normalised before hashing.
+ *
+ * @example
+ * const passwords = new PasswordHasher()
+ * const stored = await passwords.hash('correct horse battery staple')
+ * await passwords.verify(stored, 'correct horse battery staple') // true
+ */
+export class PasswordHasher {
+  readonly #cost: Argon2Cost;
+  readonly #limit: number;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+  #dummy: Promise<string> | undefined;
+
+  constructor(cost: Argon2Cost = OWASP_ARGON2ID, concurrency = availableParallelism()) {
+    this.#cost = cost;
+    this.#limit = Math.max(1, concurrency);
+  }
+
+  hash(password: string): Promise<string> {
+    return this.#queued(() => hash(password.normalize('NFKC'), { algorithm: ARGON2ID, ...this.#cost }));
+  }
+
+  /** True when `password` matches `stored`; false for a wrong password or an unreadable hash. */
+  verify(stored: string, password: string): Promise<boolean> {
+    return this.#queued(() => verify(stored, password.normalize('NFKC')).catch(() => false));
+  }
+
+  /**
+   * Spends the same time as {@link verify} against a hash that matches nothing, so that an unknown
+   * e-mail answers as slowly as a wrong password.
+   */
+  async verifyNothing(password: string): Promise<false> {
+    this.#dummy ??= this.hash(`dummy ${Math.E}`);
+    await this.verify(await this.#dummy, password);
+    return false;
+  }
+
+  async #queued<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#running++;
+    try {
+      return await work();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+}

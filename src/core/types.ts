@@ -1,0 +1,88 @@
+/** The domain's records. Times are milliseconds since the Unix epoch; the HTTP layer renders them as ISO 8601. */
+
+export interface User {
+  readonly id: string;
+  /** As the user typed it; compared case-insensitively through {@link normalizeEmail}. */
+  readonly email: string;
+  readonly name: string | null;
+  readonly createdAt: number;
+  readonly disabledAt: number | null;
+  readonly roles: readonly string[];
+}
+
+export interface UserRecord extends User {
+  readonly passwordHash: string;
+}
+
+export type DeviceType = 'desktop' | 'mobile' | 'tablet' | 'unknown';
+
+/** What a User-Agent says about the device, parsed once at login. */
+export interface Device {
+  readonly browser: string;
+  readonly os: string;
+  readonly type: DeviceType;
+}
+
+/** Who is asking: the device data of one request. */
+export interface RequestContext {
+  readonly userAgent: string;
+  /** The client IP as the HTTP layer determined it (socket address, or a trusted proxy's X-Forwarded-For). */
+  readonly ip: string;
+  /** The `X-Device-Id` header, a UUID that native apps send; `null` when absent. */
+  readonly deviceId: string | null;
+}
+
+/** One device's refresh-token chain. No usable token is stored: see core/refresh-token.ts. */
+export interface Session {
+  readonly id: string;
+  readonly userId: string;
+  /** Random per-session value mixed into every token's MAC (base64url); useless without the server secret. */
+  readonly nonce: string;
+  /** The position of the live token in the chain; the token at `counter - 1` is the one just retired. */
+  readonly counter: number;
+  readonly createdAt: number;
+  readonly lastActiveAt: number;
+  /** When the token at `counter - 1` was retired; `null` before the first refresh. */
+  readonly rotatedAt: number | null;
+  /** When the session ends: the earlier of idle expiry and absolute expiry. */
+  readonly expiresAt: number;
+  readonly userAgent: string;
+  readonly device: Device;
+  readonly ip: string;
+  readonly lastIp: string;
+  readonly deviceId: string | null;
+  readonly revokedAt: number | null;
+  readonly revokeReason: string | null;
+}
+
+export type EventType =
+  | 'login'
+  | 'login_failed'
+  | 'refresh'
+  | 'logout'
+  | 'session_revoked'
+  | 'refresh_token_reuse'
+  | 'suspicious_refresh'
+  | 'ip_changed'
+  | 'password_changed'
+  | 'new_device'
+  | 'registered';
+
+export type EventDetail = Readonly<Record<string, string | number | boolean | null>>;
+
+/** A security event: every decision the core takes about a user's access is recorded as one. */
+export interface SecurityEvent {
+  readonly id: string;
+  readonly userId: string;
+  readonly type: EventType;
+  readonly at: number;
+  readonly sessionId: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly detail: EventDetail | null;
+}
+
+/** Lower-cased, trimmed and NFKC-normalised: the form in which e-mail addresses are compared. */
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFKC').toLowerCase();
+}

@@ -1,0 +1,50 @@
+import type { IssuedTokens } from '../core/auth.ts';
+import type { SecurityEvent, Session, User } from '../core/types.ts';
+
+/** How the HTTP API shows the domain's records (contract, section 3). Times become ISO 8601. */
+
+export function renderUser(user: User) {
+  return { id: user.id, email: user.email, ...(user.name !== null && { name: user.name }), createdAt: iso(user.createdAt) };
+}
+
+export function renderSession(session: Session, currentSessionId: string) {
+  return {
+    id: session.id,
+    current: session.id === currentSessionId,
+    createdAt: iso(session.createdAt),
+    lastActiveAt: iso(session.lastActiveAt),
+    expiresAt: iso(session.expiresAt),
+    ip: session.ip,
+    lastIp: session.lastIp,
+    userAgent: session.userAgent,
+    deviceId: session.deviceId,
+    device: session.device,
+  };
+}
+
+export function renderEvent(event: SecurityEvent) {
+  return {
+    id: event.id,
+    type: event.type,
+    at: iso(event.at),
+    sessionId: event.sessionId,
+    ip: event.ip,
+    userAgent: event.userAgent,
+    ...(event.detail !== null && { detail: event.detail }),
+  };
+}
+
+/** The body of a login or refresh on the browser API: everything but the refresh token. */
+export function renderSignIn(tokens: IssuedTokens) {
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'Bearer',
+    expires_in: tokens.expiresIn,
+    session_id: tokens.sessionId,
+    user: renderUser(tokens.user),
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

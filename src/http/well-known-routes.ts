@@ -1,0 +1,12 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from './app.ts';
+
+/** `/.well-known/jwks.json`: every published public key (RFC 7517). */
+export function wellKnownRoutes({ keys }: Services): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/.well-known/jwks.json', async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=60');
+      return keys.jwks();
+    });
+  };
+}

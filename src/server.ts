@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Config } from './config.ts';
+import { Auth } from './core/auth.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { KeyRing } from './core/key-ring.ts';
+import { PasswordHasher, type Argon2Cost } from './core/passwords.ts';
+import { RefreshTokenCodec } from './core/refresh-token.ts';
+import { ServerSecret } from './core/server-secret.ts';
+import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
+import { loadServerSecret } from './server-secret-file.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+import { createTokenVerifier } from './verify/token-verifier.ts';
+
+export interface LatchkeyOptions {
+  readonly clock?: Clock;
+  /** An already open store; default: the one `config.store` names. */
+  readonly store?: Store;
+  /** argon2id cost; default OWASP's (19 MiB, t=2, p=1). */
+  readonly argon2?: Argon2Cost;
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+export interface Latchkey extends Services {
+  readonly app: FastifyInstance;
+  /** Stops serving and closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires store, keys, core and HTTP together from a config: everything `latchkey serve` runs,
+ * without listening. The app is ready to `listen()` or to `inject()`.
+ *
+ * @example
+ * const latchkey = await createLatchkey(loadConfig())
+ * await latchkey.app.listen({ host: latchkey.config.host, port: latchkey.config.port })
+ */
+export async function createLatchkey(config: Config, options: LatchkeyOptions = {}): Promise<Latchkey> {
+  const clock = options.clock ?? systemClock;
+  const store = options.store ?? (await openStore(config.store));
+  const secret = new ServerSecret(loadServerSecret(config.store));
+  const keys = await KeyRing.open(store, secret, clock, { alg: config.signingAlg, accessTtl: config.session.accessTtl });
+  const auth = new Auth({
+    store,
+    clock,
+    policy: config.session,
+    keys,
+    passwords: new PasswordHasher(options.argon2),
+    refreshTokens: new RefreshTokenCodec(secret.refreshMacKey),
+    issuer: config.issuer,
+    audience: config.audience,
+  });
+  const verifyAccessToken = createTokenVerifier({
+    issuer: config.issuer,
+    audience: config.audience,
+    resolveKey: (kid) => keys.publicKey(kid),
+    now: () => clock.now(),
+  });
+  const services: Services = { config, auth, keys, store, verifyAccessToken };
+  const logger = options.logger ?? { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } };
+  const app = buildApp(services, { logger });
+  return {
+    ...services,
+    app,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}

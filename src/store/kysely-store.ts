@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { normalizeEmail, type DeviceType, type EventType, type SecurityEvent, type Session, type UserRecord } from '../core/types.ts';
+import { migrationProvider } from './migrations.ts';
+import type { Database, SessionsTable, UsersTable, EventsTable } from './schema.ts';
+import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from './store.ts';
+
+/**
+ * The one Store implementation, for every dialect Kysely speaks here (SQLite and PostgreSQL).
+ * What differs between the databases is decided where the Kysely instance is made
+ * (store/sqlite.ts, store/postgres.ts), never in here.
+ */
+export class KyselyStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {}
+
+  /** Brings the schema up to date. Safe when several instances start at once (Kysely's migration lock). */
+  async migrate(): Promise<void> {
+    const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+      throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this);
+    return this.db.transaction().execute((trx: Transaction<Database>) => work(new KyselyStore(trx)));
+  }
+
+  async createUser(user: UserRecord): Promise<boolean> {
+    const result = await this.db
+      .insertInto('users')
+      .values({
+        id: user.id,
+        email: user.email,
+        email_normalized: normalizeEmail(user.email),
+        name: user.name,
+        password_hash: user.passwordHash,
+        created_at: user.createdAt,
+        disabled_at: user.disabledAt,
+        roles: user.roles.join(' '),
+      })
+      .onConflict((oc) => oc.column('email_normalized').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async findUserByEmail(normalizedEmail: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('email_normalized', '=', normalizedEmail).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findUserById(id: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async updateUser(id: string, patch: UserPatch): Promise<boolean> {
+    const values = {
+      ...(patch.passwordHash !== undefined && { password_hash: patch.passwordHash }),
+      ...(patch.disabledAt !== undefined && { disabled_at: patch.disabledAt }),
+      ...(patch.roles !== undefined && { roles: patch.roles.join(' ') }),
+    };
+    if (Object.keys(values).length === 0) return (await this.findUserById(id)) !== undefined;
+    const result = await this.db.updateTable('users').set(values).where('id', '=', id).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async listUsers(limit: number, offset: number): Promise<UserRecord[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
+    return rows.map(toUser);
+  }
+
+  async insertSession(s: Session): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id: s.id,
+        user_id: s.userId,
+        nonce: s.nonce,
+        counter: s.counter,
+        created_at: s.createdAt,
+        last_active_at: s.lastActiveAt,
+        rotated_at: s.rotatedAt,
+        expires_at: s.expiresAt,
+        user_agent: s.userAgent,
+        browser: s.device.browser,
+        os: s.device.os,
+        device_type: s.device.type,
+        ip: s.ip,
+        last_ip: s.lastIp,
+        device_id: s.deviceId,
+        revoked_at: s.revokedAt,
+        revoke_reason: s.revokeReason,
+      })
+      .execute();
+  }
+
+  async findSession(id: string): Promise<Session | undefined> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async listLiveSessions(userId: string, now: number): Promise<Session[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('last_active_at', 'desc')
+      .orderBy('id')
+      .execute();
+    return rows.map(toSession);
+  }
+
+  async rotateSession(id: string, fromCounter: number, update: RotationUpdate, events: readonly NewEvent[]): Promise<boolean> {
+    return this.transaction(async (store) => {
+      const result = await (store as KyselyStore).db
+        .updateTable('sessions')
+        .set({
+          counter: fromCounter + 1,
+          rotated_at: update.at,
+          last_active_at: update.at,
+          last_ip: update.lastIp,
+          expires_at: update.expiresAt,
+        })
+        .where('id', '=', id)
+        .where('counter', '=', fromCounter)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      const won = Number(result.numUpdatedRows) === 1;
+      if (won) await store.insertEvents(events);
+      return won;
+    });
+  }
+
+  async revokeSessions(ids: readonly string[], reason: string, at: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: at, revoke_reason: reason })
+      .where('id', 'in', ids)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async insertEvents(events: readonly NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.db
+      .insertInto('events')
+      .values(
+        events.map((e) => ({
+          id: e.id ?? randomUUID(),
+          user_id: e.userId,
+          type: e.type,
+          at: e.at,
+          session_id: e.sessionId,
+          ip: e.ip,
+          user_agent: e.userAgent,
+          detail: e.detail ? JSON.stringify(e.detail) : null,
+        })),
+      )
+      .execute();
+  }
+
+  async listEvents(userId: string, limit: number, types?: readonly EventType[]): Promise<SecurityEvent[]> {
+    let query = this.db.selectFrom('events').selectAll().where('user_id', '=', userId);
+    if (types) query = types.length > 0 ? query.where('type', 'in', types) : query.where(sql<boolean>`1 = 0`);
+    const rows = await query.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toEvent);
+  }
+
+  async rememberDevice(userId: string, fingerprint: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .insertInto('user_devices')
+      .values({ user_id: userId, fingerprint, first_seen_at: at })
+      .onConflict((oc) => oc.columns(['user_id', 'fingerprint']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async listSigningKeys(): Promise<StoredSigningKey[]> {
+    const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      publicJwk: r.public_jwk,
+      privateKey: r.private_key,
+      createdAt: Number(r.created_at),
+      retiredAt: r.retired_at === null ? null : Number(r.retired_at),
+    }));
+  }
+
+  async addSigningKey(key: StoredSigningKey): Promise<void> {
+    await this.transaction(async (store) => {
+      const db = (store as KyselyStore).db;
+      await db.updateTable('signing_keys').set({ retired_at: key.createdAt }).where('retired_at', 'is', null).execute();
+      await db
+        .insertInto('signing_keys')
+        .values({
+          kid: key.kid,
+          alg: key.alg,
+          public_jwk: key.publicJwk,
+          private_key: key.privateKey,
+          created_at: key.createdAt,
+          retired_at: key.retiredAt,
+        })
+        .execute();
+    });
+  }
+
+  async sweep(limits: SweepLimits): Promise<{ sessions: number; events: number; keys: number }> {
+    const garbageSessions = this.db
+      .selectFrom('sessions')
+      .select('id')
+      .where((eb) => eb.or([eb('expires_at', '<', limits.sessionsBefore), eb('revoked_at', '<', limits.sessionsBefore)]))
+      .limit(limits.batch);
+    const sessions = await this.db.deleteFrom('sessions').where('id', 'in', garbageSessions).executeTakeFirst();
+    const oldEvents = this.db.selectFrom('events').select('id').where('at', '<', limits.eventsBefore).limit(limits.batch);
+    const events = await this.db.deleteFrom('events').where('id', 'in', oldEvents).executeTakeFirst();
+    const keys = await this.db
+      .deleteFrom('signing_keys')
+      .where('retired_at', '<', limits.keysRetiredBefore)
+      .executeTakeFirst();
+    return {
+      sessions: Number(sessions.numDeletedRows),
+      events: Number(events.numDeletedRows),
+      keys: Number(keys.numDeletedRows),
+    };
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+    await this.onClose();
+  }
+}
+
+function toUser(r: Selectable<UsersTable>): UserRecord {
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    createdAt: Number(r.created_at),
+    disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
+    roles: r.roles ? r.roles.split(' ') : [],
+    passwordHash: r.password_hash,
+  };
+}
+
+function toSession(r: Selectable<SessionsTable>): Session {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    nonce: r.nonce,
+    counter: Number(r.counter),
+    createdAt: Number(r.created_at),
+    lastActiveAt: Number(r.last_active_at),
+    rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
+    expiresAt: Number(r.expires_at),
+    userAgent: r.user_agent,
+    device: { browser: r.browser, os: r.os, type: r.device_type as DeviceType },
+    ip: r.ip,
+    lastIp: r.last_ip,
+    deviceId: r.device_id,
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+    revokeReason: r.revoke_reason,
+  };
+}
+
+function toEvent(r: Selectable<EventsTable>): SecurityEvent {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    type: r.type as EventType,
+    at: Number(r.at),
+    sessionId: r.session_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    detail: r.detail ? (JSON.parse(r.detail) as SecurityEvent['detail']) : null,
+  };
+}

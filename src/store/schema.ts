@@ -1,0 +1,69 @@
+import type { Generated } from 'kysely';
+
+/** The tables as Kysely sees them. Times are epoch milliseconds in BIGINT columns. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  events: EventsTable;
+  user_devices: UserDevicesTable;
+  signing_keys: SigningKeysTable;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_normalized: string;
+  name: string | null;
+  password_hash: string;
+  created_at: number;
+  disabled_at: number | null;
+  /** Space-separated role names. */
+  roles: Generated<string>;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  nonce: string;
+  counter: number;
+  created_at: number;
+  last_active_at: number;
+  rotated_at: number | null;
+  expires_at: number;
+  user_agent: string;
+  browser: string;
+  os: string;
+  device_type: string;
+  ip: string;
+  last_ip: string;
+  device_id: string | null;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+export interface EventsTable {
+  id: string;
+  user_id: string;
+  type: string;
+  at: number;
+  session_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON text. */
+  detail: string | null;
+}
+
+export interface UserDevicesTable {
+  user_id: string;
+  fingerprint: string;
+  first_seen_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_key: string;
+  created_at: number;
+  retired_at: number | null;
+}

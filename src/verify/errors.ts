@@ -1,0 +1,30 @@
+/** Why an access token was refused. Stable: resource servers and tests switch on it. */
+export type VerifyErrorCode =
+  | 'malformed'
+  | 'unknown_kid'
+  | 'invalid_algorithm'
+  | 'invalid_signature'
+  | 'invalid_type'
+  | 'invalid_issuer'
+  | 'invalid_audience'
+  | 'missing_claim'
+  | 'expired'
+  | 'not_yet_valid';
+
+/**
+ * An access token that must not be trusted.
+ *
+ * @example
+ * try { await verify(token) } catch (err) {
+ *   if (err instanceof VerifyError && err.code === 'expired') refreshAndRetry()
+ * }
+ */
+export class VerifyError extends Error {
+  override readonly name = 'VerifyError';
+  constructor(
+    readonly code: VerifyErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

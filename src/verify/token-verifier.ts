@@ -1,0 +1,121 @@
+import type { KeyObject } from 'node:crypto';
+import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
+import { VerifyError, type VerifyErrorCode } from './errors.ts';
+
+export type AccessTokenAlg = 'ES256' | 'EdDSA' | 'RS256';
+export const ACCESS_TOKEN_ALGS: readonly AccessTokenAlg[] = ['ES256', 'EdDSA', 'RS256'];
+
+/** A public key the verifier may use for one `kid`, with the one algorithm it is pinned to. */
+export interface VerificationKey {
+  readonly alg: AccessTokenAlg;
+  readonly publicKey: KeyObject;
+}
+
+export interface TokenVerifierOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  /** The key for a `kid`, or `undefined` when there is none (the token is then refused). */
+  readonly resolveKey: (kid: string) => VerificationKey | undefined | Promise<VerificationKey | undefined>;
+  /** Epoch milliseconds; default `Date.now`. */
+  readonly now?: () => number;
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`; default 5. */
+  readonly clockTolerance?: number;
+  /** Verified tokens remembered (LRU, never past their `exp`); default 10,000, `0` disables. */
+  readonly cacheSize?: number;
+}
+
+/** The claims every latchkey access token carries. */
+export interface VerifiedClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | string[];
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+  readonly sid: string;
+  readonly roles?: string[];
+  readonly scope?: string;
+  readonly [claim: string]: unknown;
+}
+
+const REQUIRED = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid'];
+const decodeHeader = createDecoder({ complete: true });
+
+/**
+ * Builds a function that verifies a latchkey access token (RFC 9068): `typ` is `at+jwt`, the
+ * algorithm is the one pinned to the key's `kid` (never `none`, never HMAC), the signature checks
+ * through node:crypto (fast-jwt), and `iss`, `aud`, `exp`, `nbf` hold at `now()`.
+ *
+ * @example
+ * const verify = createTokenVerifier({ issuer, audience, resolveKey: (kid) => keys.get(kid) })
+ * const claims = await verify(token) // throws VerifyError
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): (token: string) => Promise<VerifiedClaims> {
+  const now = options.now ?? Date.now;
+  const tolerance = (options.clockTolerance ?? 5) * 1000;
+  const verifiers = new Map<KeyObject, (token: string) => VerifiedClaims>();
+
+  const verifierFor = (key: VerificationKey) => {
+    let verify = verifiers.get(key.publicKey);
+    if (!verify) {
+      verify = createVerifier({
+        key: key.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        algorithms: [key.alg],
+        allowedIss: options.issuer,
+        allowedAud: options.audience,
+        checkTyp: 'at+jwt',
+        requiredClaims: REQUIRED,
+        ignoreExpiration: true,
+        ignoreNotBefore: true,
+        cache: options.cacheSize ?? 10_000,
+      }) as (token: string) => VerifiedClaims;
+      verifiers.set(key.publicKey, verify);
+    }
+    return verify;
+  };
+
+  return async (token: string) => {
+    if (typeof token !== 'string' || token.length > 8192) throw new VerifyError('malformed', 'not a JWT');
+    let kid: unknown;
+    try {
+      kid = (decodeHeader(token) as { header: { kid?: unknown } }).header.kid;
+    } catch {
+      throw new VerifyError('malformed', 'not a JWT');
+    }
+    if (typeof kid !== 'string') throw new VerifyError('unknown_kid', 'the token names no key');
+    const key = await options.resolveKey(kid);
+    if (!key) throw new VerifyError('unknown_kid', 'the token was signed by an unknown key');
+    let claims: VerifiedClaims;
+    try {
+      claims = verifierFor(key)(token);
+    } catch (err) {
+      throw translate(err);
+    }
+    const at = now();
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= at - tolerance) throw new VerifyError('expired', 'the token has expired');
+    if (typeof claims.nbf === 'number' && claims.nbf * 1000 > at + tolerance) throw new VerifyError('not_yet_valid', 'the token is not valid yet');
+    if (typeof claims.iat !== 'number' || claims.iat * 1000 > at + tolerance) throw new VerifyError('not_yet_valid', 'the token was issued in the future');
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw new VerifyError('missing_claim', 'sub and sid must be strings');
+    return claims;
+  };
+}
+
+const CODES: Record<string, VerifyErrorCode> = {
+  [TokenError.codes.invalidType]: 'invalid_type',
+  [TokenError.codes.invalidAlgorithm]: 'invalid_algorithm',
+  [TokenError.codes.invalidSignature]: 'invalid_signature',
+  [TokenError.codes.missingRequiredClaim]: 'missing_claim',
+  [TokenError.codes.malformed]: 'malformed',
+  [TokenError.codes.invalidKey]: 'invalid_algorithm',
+  [TokenError.codes.missingSignature]: 'invalid_signature',
+};
+
+function translate(err: unknown): VerifyError {
+  if (!(err instanceof TokenError)) return new VerifyError('malformed', 'the token cannot be read');
+  if (err.code === TokenError.codes.invalidClaimValue) {
+    return /\biss\b/.test(err.message)
+      ? new VerifyError('invalid_issuer', 'the token was issued by someone else')
+      : new VerifyError('invalid_audience', 'the token is meant for someone else');
+  }
+  return new VerifyError(CODES[err.code] ?? 'malformed', 'the token is not valid');
+}
