@@ -6,6 +6,7 @@ import { KeyRing } from './core/key-ring.ts';
 import { PasswordHasher, type Argon2Cost } from './core/passwords.ts';
 import { RefreshTokenCodec } from './core/refresh-token.ts';
 import { ServerSecret } from './core/server-secret.ts';
+import { startSweeper } from './gc.ts';
 import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
 import { loadServerSecret } from './server-secret-file.ts';
 import { openStore } from './store/open-store.ts';
@@ -59,10 +60,12 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const services: Services = { config, auth, keys, store, verifyAccessToken };
   const logger = options.logger ?? { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } };
   const app = buildApp(services, { logger });
+  const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
   return {
     ...services,
     app,
     async close() {
+      stopSweeper();
       await app.close();
       await store.close();
     },

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+import type { Clock } from '../../src/core/clock.ts';
+import type { Argon2Cost } from '../../src/core/passwords.ts';
+import { createLatchkey, type Latchkey } from '../../src/server.ts';
+import type { Store } from '../../src/store/store.ts';
+
+/** A cheap argon2id cost for tests that are not about hashing cost. */
+export const TEST_ARGON2: Argon2Cost = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+export const ISSUER = 'http://latchkey.test';
+
+export interface TestServer {
+  readonly url: string;
+  readonly latchkey: Latchkey;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real latchkey on 127.0.0.1 (random port) over a fresh SQLite data dir, unless `env`
+ * names a DATABASE_URL or `options.store` is given. `env` holds contract settings.
+ */
+export async function startServer(
+  env: Record<string, string> = {},
+  options: { clock?: Clock; store?: Store; argon2?: Argon2Cost; logger?: boolean } = {},
+): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-test-'));
+  const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_ISSUER: ISSUER, ...env });
+  const latchkey = await createLatchkey(config, {
+    clock: options.clock,
+    store: options.store,
+    argon2: options.argon2 ?? TEST_ARGON2,
+    logger: options.logger ?? false,
+  });
+  const address = await latchkey.app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url: address,
+    latchkey,
+    dataDir,
+    async close() {
+      await latchkey.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
