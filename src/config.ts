@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import type { SessionPolicy } from './core/policy.ts';
 import type { SigningAlg } from './core/key-ring.ts';
+import { DEFAULT_THROTTLE, type Limit, type ThrottleSettings } from './http/login-throttle.ts';
 
 /** Everything latchkey reads from its environment, validated once at start and then frozen. */
 export interface Config {
@@ -16,9 +18,15 @@ export interface Config {
   readonly store: StoreConfig;
   /** `REDIS_URL`: shares rate limits across instances. */
   readonly redisUrl: string | undefined;
+  /** `LATCHKEY_REDIS_PREFIX`: every Redis key latchkey writes starts with it (default `latchkey:`). */
+  readonly redisPrefix: string;
+  /** Login, sign-up and refresh limits (`LATCHKEY_{LOGIN_FAILURE,LOGIN_IP,REGISTER_IP,REFRESH_IP}_{LIMIT,WINDOW}`). */
+  readonly throttle: ThrottleSettings;
   /** Security events older than this many seconds are swept (`LATCHKEY_EVENT_RETENTION`, default 90 days). */
   readonly eventRetention: number;
   readonly logLevel: string;
+  /** Seconds `serve` waits for in-flight requests on SIGTERM/SIGINT before it exits anyway (`LATCHKEY_SHUTDOWN_TIMEOUT`, default 10). */
+  readonly shutdownTimeout: number;
 }
 
 export interface HttpConfig {
@@ -75,7 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     signingAlg: read.choice('LATCHKEY_SIGNING_ALG', ['ES256', 'EdDSA', 'RS256'], 'ES256'),
     http: Object.freeze({
       allowedOrigins: Object.freeze(read.list('LATCHKEY_ALLOWED_ORIGINS', [new URL(issuer).origin]).map(origin(read))),
-      trustProxy: Object.freeze(read.list('LATCHKEY_TRUST_PROXY', [])),
+      trustProxy: Object.freeze(read.list('LATCHKEY_TRUST_PROXY', []).map(proxy(read))),
       cookieName: read.match('LATCHKEY_COOKIE_NAME', /^[A-Za-z0-9_-]{1,64}$/, 'latchkey_refresh'),
       cookieSecure: read.bool('LATCHKEY_COOKIE_SECURE', secure),
     }),
@@ -85,8 +93,16 @@ export function loadConfig(env: Env = process.env): Config {
       secret: read.optional('LATCHKEY_SECRET', (v) => decodeSecret(v) !== undefined, 'base64url or hex, at least 32 bytes'),
     }),
     redisUrl: read.optional('REDIS_URL', (v) => /^rediss?:\/\//.test(v), 'a redis:// URL'),
+    redisPrefix: read.match('LATCHKEY_REDIS_PREFIX', /^[A-Za-z0-9:_.-]{1,64}$/, 'latchkey:'),
+    throttle: Object.freeze({
+      loginFailures: limit(read, 'LOGIN_FAILURE', DEFAULT_THROTTLE.loginFailures),
+      loginPerIp: limit(read, 'LOGIN_IP', DEFAULT_THROTTLE.loginPerIp),
+      registerPerIp: limit(read, 'REGISTER_IP', DEFAULT_THROTTLE.registerPerIp),
+      refreshPerIp: limit(read, 'REFRESH_IP', DEFAULT_THROTTLE.refreshPerIp),
+    }),
     eventRetention: read.int('LATCHKEY_EVENT_RETENTION', 7_776_000, 1),
     logLevel: read.choice('LATCHKEY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
   };
   return Object.freeze(config);
 }
@@ -97,6 +113,30 @@ export function decodeSecret(value: string): Buffer | undefined {
     ? Buffer.from(value, 'hex')
     : /^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url') : undefined;
   return bytes && bytes.length >= 32 ? bytes : undefined;
+}
+
+/** `LATCHKEY_<name>_LIMIT` (0 = off) hits per `LATCHKEY_<name>_WINDOW` seconds. */
+function limit(read: ReturnType<typeof reader>, name: string, fallback: Limit): Limit {
+  return Object.freeze({
+    limit: read.int(`LATCHKEY_${name}_LIMIT`, fallback.limit, 0, 1_000_000),
+    window: read.int(`LATCHKEY_${name}_WINDOW`, fallback.window, 1, 86_400),
+  });
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One `LATCHKEY_TRUST_PROXY` entry: a name Fastify knows, an IP, or a CIDR range (`ip/bits` or `ip/netmask`). */
+function proxy(read: ReturnType<typeof reader>) {
+  return (value: string): string => {
+    const [ip = '', range, extra] = value.split('/');
+    const family = isIP(ip);
+    const bits = Number(range);
+    const validRange = range === undefined
+      || (/^\d{1,3}$/.test(range) && bits <= (family === 6 ? 128 : 32))
+      || (family === 4 && isIP(range) === 4);
+    if (PROXY_NAMES.has(value) || (family !== 0 && validRange && extra === undefined)) return value;
+    return read.bad('LATCHKEY_TRUST_PROXY', `"${value}" is not loopback, linklocal, uniquelocal, an IP address or a CIDR range`);
+  };
 }
 
 function origin(read: ReturnType<typeof reader>) {

@@ -8,6 +8,11 @@ import { RefreshTokenCodec } from './core/refresh-token.ts';
 import { ServerSecret } from './core/server-secret.ts';
 import { startSweeper } from './gc.ts';
 import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
+import { FallbackRateLimiter } from './http/fallback-rate-limiter.ts';
+import { LoginThrottle } from './http/login-throttle.ts';
+import { openRateLimiter } from './http/open-rate-limiter.ts';
+import { SecurityEventSink } from './http/observability.ts';
+import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -41,6 +46,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const store = options.store ?? (await openStore(config.store));
   const secret = new ServerSecret(loadServerSecret(config.store));
   const keys = await KeyRing.open(store, secret, clock, { alg: config.signingAlg, accessTtl: config.session.accessTtl });
+  const metrics = new LatchkeyMetrics();
+  const events = new SecurityEventSink(metrics);
   const auth = new Auth({
     store,
     clock,
@@ -50,6 +57,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     refreshTokens: new RefreshTokenCodec(secret.refreshMacKey),
     issuer: config.issuer,
     audience: config.audience,
+    onEvents: events.onEvents,
   });
   const verifyAccessToken = createTokenVerifier({
     issuer: config.issuer,
@@ -57,9 +65,16 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     resolveKey: (kid) => keys.publicKey(kid),
     now: () => clock.now(),
   });
-  const services: Services = { config, auth, keys, store, verifyAccessToken };
-  const logger = options.logger ?? { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } };
+  const limiter = await openRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
+  const throttle = new LoginThrottle(limiter, config.throttle, auth);
+  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle };
+  // Redaction applies to every logger built from options, including one a caller passes in.
+  const redact = { paths: LOG_REDACTIONS, censor: '[redacted]' };
+  const logger = options.logger === undefined ? { level: config.logLevel, redact }
+    : typeof options.logger === 'object' && options.logger !== null ? { redact, ...options.logger } : options.logger;
   const app = buildApp(services, { logger });
+  events.logger = app.log;
+  if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
   const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
   return {
     ...services,
@@ -67,6 +82,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     async close() {
       stopSweeper();
       await app.close();
+      await limiter.close();
       await store.close();
     },
   };

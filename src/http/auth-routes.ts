@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fail } from '../core/errors.ts';
 import type { EventType } from '../core/types.ts';
 import type { Services } from './app.ts';
+import { authDocs } from './api-docs.ts';
 import { authenticate, bearerToken } from './bearer.ts';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.ts';
 import { renderEvent, renderSession, renderSignIn, renderUser } from './render.ts';
@@ -22,7 +23,7 @@ const passwordBody = {
   properties: { currentPassword: password, newPassword: password },
 } as const;
 const sessionParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } } as const;
-const scopeQuery = { type: 'object', properties: { scope: { type: 'string' } } } as const;
+const scopeQuery = { type: 'object', properties: { scope: { type: 'string', maxLength: 20 } } } as const;
 const eventsQuery = {
   type: 'object',
   properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$' }, types: { type: 'string', maxLength: 500 } },
@@ -30,7 +31,7 @@ const eventsQuery = {
 
 /** The browser API of the contract: the refresh token travels only in the HttpOnly cookie. */
 export function authRoutes(services: Services): FastifyPluginAsync {
-  const { auth, config } = services;
+  const { auth, config, throttle } = services;
   const caller = (request: FastifyRequest) => authenticate(request, services.verifyAccessToken, auth);
   const checkOrigin = async (request: FastifyRequest) => {
     const origin = request.headers.origin;
@@ -43,29 +44,34 @@ export function authRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Body: { email: string; password: string; name?: string } }>(
       '/register',
-      { schema: { body: registerBody }, preHandler: checkOrigin },
+      { schema: { ...authDocs.register, body: registerBody }, preHandler: checkOrigin },
       async (request, reply) => {
-        const user = await auth.register(request.body, requestContext(request));
+        const context = requestContext(request);
+        await throttle.register(context);
+        const user = await auth.register(request.body, context);
         return reply.code(201).send({ user: renderUser(user) });
       },
     );
 
     app.post<{ Body: { email: string; password: string } }>(
       '/login',
-      { schema: { body: loginBody }, preHandler: checkOrigin },
+      { schema: { ...authDocs.login, body: loginBody }, preHandler: checkOrigin },
       async (request, reply) => {
-        const tokens = await auth.login(request.body, requestContext(request));
+        const context = requestContext(request);
+        const tokens = await throttle.login(request.body.email, context, () => auth.login(request.body, context));
         setRefreshCookie(reply, config.http, tokens.refreshToken, tokens.refreshExpiresIn);
         return noStore(reply).send(renderSignIn(tokens));
       },
     );
 
-    app.post('/refresh', { preHandler: checkOrigin }, async (request, reply) => {
+    app.post('/refresh', { schema: authDocs.refresh, preHandler: checkOrigin }, async (request, reply) => {
       const token = readRefreshCookie(request, config.http);
       noStore(reply);
       try {
         if (!token) throw fail('invalid_grant', 'No refresh cookie; sign in again.');
-        const tokens = await auth.refresh(token, requestContext(request));
+        const context = requestContext(request);
+        await throttle.refresh(context);
+        const tokens = await auth.refresh(token, context);
         setRefreshCookie(reply, config.http, tokens.refreshToken, tokens.refreshExpiresIn);
         return reply.send(renderSignIn(tokens));
       } catch (err) {
@@ -74,7 +80,7 @@ export function authRoutes(services: Services): FastifyPluginAsync {
       }
     });
 
-    app.post('/logout', { preHandler: checkOrigin }, async (request, reply) => {
+    app.post('/logout', { schema: authDocs.logout, preHandler: checkOrigin }, async (request, reply) => {
       const context = requestContext(request);
       const token = readRefreshCookie(request, config.http);
       if (token) {
@@ -87,31 +93,31 @@ export function authRoutes(services: Services): FastifyPluginAsync {
       return reply.code(204).send();
     });
 
-    app.get('/me', async (request) => {
+    app.get('/me', { schema: authDocs.me }, async (request) => {
       const { claims } = await caller(request);
       return { user: renderUser(await auth.user(claims.sub)) };
     });
 
-    app.get('/sessions', async (request) => {
+    app.get('/sessions', { schema: authDocs.sessions }, async (request) => {
       const { session } = await caller(request);
       const sessions = await auth.sessions(session.userId);
       return { sessions: sessions.map((s) => renderSession(s, session.id)) };
     });
 
-    app.delete<{ Params: { id: string } }>('/sessions/:id', { schema: { params: sessionParams } }, async (request, reply) => {
+    app.delete<{ Params: { id: string } }>('/sessions/:id', { schema: { ...authDocs.revokeSession, params: sessionParams } }, async (request, reply) => {
       const { session } = await caller(request);
       await auth.revokeSession(session.userId, request.params.id, requestContext(request));
       return reply.code(204).send();
     });
 
-    app.delete<{ Querystring: { scope?: string } }>('/sessions', { schema: { querystring: scopeQuery } }, async (request) => {
+    app.delete<{ Querystring: { scope?: string } }>('/sessions', { schema: { ...authDocs.signOut, querystring: scopeQuery } }, async (request) => {
       const { session } = await caller(request);
       const scope = request.query.scope;
       if (scope !== 'others' && scope !== 'all') throw fail('invalid_request', 'scope must be "others" or "all".');
       return { revoked: await auth.signOut(session.userId, session.id, scope, requestContext(request)) };
     });
 
-    app.get<{ Querystring: { limit?: string; types?: string } }>('/events', { schema: { querystring: eventsQuery } }, async (request) => {
+    app.get<{ Querystring: { limit?: string; types?: string } }>('/events', { schema: { ...authDocs.events, querystring: eventsQuery } }, async (request) => {
       const { session } = await caller(request);
       const limit = Math.min(Math.max(Number(request.query.limit ?? 50), 1), 200);
       const types = request.query.types?.split(',').filter(Boolean) as EventType[] | undefined;
@@ -121,7 +127,7 @@ export function authRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Body: { currentPassword: string; newPassword: string } }>(
       '/password',
-      { schema: { body: passwordBody } },
+      { schema: { ...authDocs.password, body: passwordBody } },
       async (request, reply) => {
         const { session } = await caller(request);
         await auth.changePassword(session.userId, session.id, request.body, requestContext(request));

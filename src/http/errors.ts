@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { LatchkeyError, type ErrorCode } from '../core/errors.ts';
 import { ERROR_STATUS } from './error-status.ts';
@@ -48,11 +49,38 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
 const OUTAGE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'SQLITE_BUSY', 'SQLITE_IOERR',
   '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004',
+  // statement_timeout / lock wait cancelled, too many connections, lock not available: overloaded, try again
+  '57014', '53300', '55P03',
 ]);
 
 /** True for errors that mean "the database cannot be reached right now", not "the request is bad". */
 export function isStoreOutage(error: { code?: unknown; message?: unknown }): boolean {
   if (typeof error.code === 'string' && OUTAGE_CODES.has(error.code)) return true;
   const message = typeof error.message === 'string' ? error.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(message);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout|Postgres connection has been discarded/i.test(message);
 }
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request headers are too large (at most 16 KiB in all).'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive.'],
+};
+
+/**
+ * Fastify's `clientErrorHandler`: requests Node cannot even parse (bad request line, headers over
+ * Node's 16 KiB `maxHeaderSize`, a request slower than `requestTimeout`) get the standard error body
+ * too, then the connection is closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, description] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'The request is malformed.'];
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };

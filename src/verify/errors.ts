@@ -9,7 +9,9 @@ export type VerifyErrorCode =
   | 'invalid_audience'
   | 'missing_claim'
   | 'expired'
-  | 'not_yet_valid';
+  | 'not_yet_valid'
+  /** The JWKS could not be fetched (network, status, or not a JWK Set): a server problem, not the token's. */
+  | 'jwks_unavailable';
 
 /**
  * An access token that must not be trusted.

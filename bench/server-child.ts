@@ -1,0 +1,76 @@
+/**
+ * The server side of the HTTP benchmarks, run in its own process (bench/child.ts starts it), so
+ * the load generator and the server do not share one event loop. Told what to serve over IPC:
+ * - `{ type: 'protected', jwk }`: a bare Fastify app with `GET /open` and `GET /protected`, the
+ *   latter guarded by `fastifyBearer(createVerifier(...))` of latchkey/verify;
+ * - `{ type: 'latchkey', env, argon2? }`: the real latchkey (`createLatchkey`) from a config.
+ * Then `eld-start` / `eld-stop` measure its event-loop delay, `close` ends it.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import Fastify from 'fastify';
+import { loadConfig } from '../src/config.ts';
+import type { Argon2Cost } from '../src/core/passwords.ts';
+import { createLatchkey } from '../src/server.ts';
+import { createVerifier, fastifyBearer } from '../src/verify/index.ts';
+import { AUDIENCE, ISSUER } from './keys.ts';
+
+export type ChildRequest =
+  | { type: 'protected'; jwk: object }
+  | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost }
+  | { type: 'eld-start' }
+  | { type: 'eld-stop' }
+  | { type: 'close' };
+
+const ELD_RESOLUTION_MS = 10;
+let close: () => Promise<void> = async () => {};
+let histogram: IntervalHistogram | undefined;
+
+async function handle(message: ChildRequest): Promise<unknown> {
+  switch (message.type) {
+    case 'protected': {
+      const body = JSON.stringify({ keys: [message.jwk] });
+      const verify = createVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        jwksUri: 'http://127.0.0.1:9/jwks.json',
+        fetch: async () => new Response(body, { headers: { 'content-type': 'application/json' } }),
+      });
+      const app = Fastify({ logger: false });
+      app.get('/open', async () => ({ ok: true }));
+      app.get('/protected', { onRequest: fastifyBearer(verify) }, async () => ({ ok: true }));
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      close = () => app.close();
+      return { url };
+    }
+    case 'latchkey': {
+      const latchkey = await createLatchkey(loadConfig(message.env), { argon2: message.argon2, logger: false });
+      const url = await latchkey.app.listen({ host: '127.0.0.1', port: 0 });
+      close = () => latchkey.close();
+      return { url };
+    }
+    case 'eld-start':
+      histogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+      histogram.enable();
+      return {};
+    case 'eld-stop': {
+      const h = histogram;
+      h?.disable();
+      // The histogram holds whole timer intervals: the delay is what exceeds the resolution (as @fastify/under-pressure reads it).
+      const delay = (ns: number) => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
+      return h ? { p50: delay(h.percentile(50)), p99: delay(h.percentile(99)), max: delay(h.max) } : {};
+    }
+    case 'close':
+      await close();
+      setImmediate(() => process.exit(0));
+      return {};
+  }
+}
+
+process.on('message', (raw) => {
+  const { id, message } = raw as { id: number; message: ChildRequest };
+  handle(message).then(
+    (result) => process.send!({ id, result }),
+    (err: unknown) => process.send!({ id, error: err instanceof Error ? err.stack ?? err.message : String(err) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,423 @@
+import { AuthError, errorFrom } from './auth-error.ts';
+import { Emitter } from './emitter.ts';
+import { readTabMessage, type TabChannel, type TabLocks, type TabMessage } from './tab-sync.ts';
+import type { SecurityEvent, SessionInfo, SignIn, User } from './types.ts';
+
+/** Options of {@link createAuthClient}. Everything but `baseUrl` exists for tests and unusual pages. */
+export interface AuthClientOptions {
+  /** Where latchkey serves `/auth/*`, e.g. `https://auth.example.com`. Default: the page's origin. */
+  readonly baseUrl?: string;
+  /**
+   * Origins besides `baseUrl`'s and the page's to which {@link AuthClient.fetch} may send the
+   * access token (your API servers). Requests to any other origin go out untouched.
+   */
+  readonly apiOrigins?: readonly string[];
+  /** Seconds before expiry at which the access token is refreshed ahead of use. Default `30` (at most half its life). */
+  readonly refreshMargin?: number;
+  /** Default: the global `fetch`. */
+  readonly fetch?: typeof fetch;
+  /** Milliseconds since the epoch. Default: `Date.now`. */
+  readonly now?: () => number;
+  /** Cross-tab lock for refreshes. Default: `navigator.locks` when present; `null` turns it off. */
+  readonly locks?: TabLocks | null;
+  /** Cross-tab channel. Default: a `BroadcastChannel` named `latchkey` when present; `null` turns it off. */
+  readonly channel?: TabChannel | null;
+  /** Default `latchkey-refresh`. */
+  readonly lockName?: string;
+}
+
+/** The events an {@link AuthClient} emits. */
+export interface AuthClientEvents {
+  /** A session started: in this tab (login, restore) or in another tab of the same browser. */
+  'signed-in': { readonly user: User; readonly otherTab: boolean };
+  /**
+   * The session is over; show the sign-in screen. `reason` is `logout` (someone signed out in a tab)
+   * or `revoked` (the server refused the refresh: signed out from another device, expired, or ended
+   * because its refresh token was stolen). Emitted once; the client then stops trying to refresh.
+   */
+  'session-ended': { readonly reason: 'logout' | 'revoked'; readonly otherTab: boolean };
+}
+
+interface AccessToken {
+  readonly value: string;
+  readonly expiresAt: number;
+  readonly lifetime: number;
+  readonly sessionId: string;
+}
+
+type State = 'unknown' | 'signed-in' | 'signed-out';
+
+/**
+ * The browser side of latchkey: signs in, keeps the access token in memory (never in storage),
+ * refreshes it through the HttpOnly cookie, and manages the account's devices. Create it with
+ * {@link createAuthClient}.
+ *
+ * @example
+ * const auth = createAuthClient({ baseUrl: 'https://auth.example.com' })
+ * auth.on('session-ended', () => showSignIn())
+ * if (!(await auth.restore())) await auth.login(email, password)
+ * const res = await auth.fetch('/api/orders') // carries the token, refreshed when needed
+ */
+export class AuthClient {
+  private readonly emitter = new Emitter<AuthClientEvents>();
+  private readonly baseUrl: string;
+  private readonly tokenOrigins: ReadonlySet<string>;
+  private readonly send: typeof fetch;
+  private readonly now: () => number;
+  private readonly locks: TabLocks | null;
+  private readonly channel: TabChannel | null;
+  private readonly lockName: string;
+  private readonly margin: number;
+  private readonly onMessage = (event: { data: unknown }) => this.receive(readTabMessage(event.data));
+  private token: AccessToken | null = null;
+  private currentUser: User | null = null;
+  private state: State = 'unknown';
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(options: AuthClientOptions = {}) {
+    const pageOrigin = globalThis.location?.origin;
+    const base = options.baseUrl ?? pageOrigin;
+    if (!base) throw new TypeError('createAuthClient: baseUrl is required outside a web page.');
+    this.baseUrl = new URL(base).href.replace(/\/+$/, '');
+    this.tokenOrigins = new Set([new URL(this.baseUrl).origin, ...(pageOrigin ? [pageOrigin] : []), ...(options.apiOrigins ?? []).map((o) => new URL(o).origin)]);
+    this.send = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.now = options.now ?? Date.now;
+    this.locks = options.locks !== undefined ? options.locks : ((globalThis.navigator as { locks?: TabLocks } | undefined)?.locks ?? null);
+    this.channel = options.channel !== undefined ? options.channel : typeof BroadcastChannel === 'function' ? new BroadcastChannel('latchkey') : null;
+    this.lockName = options.lockName ?? 'latchkey-refresh';
+    const margin = options.refreshMargin ?? 30;
+    if (!(margin >= 0)) throw new TypeError('createAuthClient: refreshMargin must be a number of seconds >= 0.');
+    this.margin = margin * 1000;
+    this.channel?.addEventListener('message', this.onMessage);
+  }
+
+  /** The signed-in user, or `null`. */
+  get user(): User | null {
+    return this.currentUser;
+  }
+
+  /** True while this tab holds a session. */
+  get signedIn(): boolean {
+    return this.state === 'signed-in';
+  }
+
+  /** The id of this device's session (the `current` one in {@link sessions}), or `null`. */
+  get sessionId(): string | null {
+    return this.token?.sessionId ?? null;
+  }
+
+  /**
+   * Listens to `signed-in` and `session-ended`; returns the function that stops listening.
+   * @example
+   * const stop = auth.on('session-ended', ({ reason }) => showSignIn(reason))
+   */
+  on<K extends keyof AuthClientEvents>(type: K, listener: (detail: AuthClientEvents[K]) => void): () => void {
+    return this.emitter.on(type, listener);
+  }
+
+  /**
+   * Signs in with e-mail and password. The refresh token arrives as an HttpOnly cookie the page never sees.
+   * @throws AuthError `invalid_credentials`, `too_many_requests` (see `retryAfter`), `invalid_request`
+   * @example
+   * const { user } = await auth.login('ann@example.com', 'a long passphrase')
+   */
+  async login(email: string, password: string): Promise<SignIn> {
+    const startedAt = this.now();
+    const res = await this.call(this.url('/auth/login'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+      credentials: 'include',
+    });
+    if (!res.ok) throw await errorFrom(res);
+    const signIn = this.accept(await res.json(), startedAt);
+    this.emitter.emit('signed-in', { user: signIn.user, otherTab: false });
+    return signIn;
+  }
+
+  /**
+   * Picks up the session this browser already has (after a page load) through the refresh cookie.
+   * Resolves to `null` when there is none; emits no `session-ended` for that.
+   * @example
+   * const session = await auth.restore()
+   * session ? showAccount(session.user) : showSignIn()
+   */
+  async restore(): Promise<SignIn | null> {
+    if (this.state === 'signed-out') this.state = 'unknown';
+    const token = await this.validToken();
+    return token && this.currentUser ? this.describe(token) : null;
+  }
+
+  /**
+   * Signs this device out (its session ends on the server, the cookie is cleared) and tells the other tabs.
+   * Always resolves: the local session is forgotten even when the server cannot be reached.
+   * @example
+   * await auth.logout()
+   */
+  async logout(): Promise<void> {
+    const token = this.token;
+    try {
+      await this.call(this.url('/auth/logout'), {
+        method: 'POST',
+        credentials: 'include',
+        ...(token && { headers: { authorization: `Bearer ${token.value}` } }),
+      });
+    } catch {
+      // offline: the local session still ends below
+    }
+    this.end('logout', true, false);
+  }
+
+  /**
+   * Signs out every other device of the account; resolves to how many sessions ended.
+   * @example
+   * const n = await auth.logoutOthers()
+   */
+  async logoutOthers(): Promise<number> {
+    const body = await this.api<{ revoked: number }>('DELETE', '/auth/sessions?scope=others');
+    return body.revoked;
+  }
+
+  /**
+   * The account's signed-in devices, most recently used first; `current` marks this one.
+   * @example
+   * for (const s of await auth.sessions()) console.log(s.device.browser, s.device.os, s.current)
+   */
+  async sessions(): Promise<SessionInfo[]> {
+    return (await this.api<{ sessions: SessionInfo[] }>('GET', '/auth/sessions')).sessions;
+  }
+
+  /**
+   * Signs one device out. @throws AuthError `not_found` for an unknown or already ended session.
+   * @example
+   * await auth.revokeSession(session.id)
+   */
+  async revokeSession(id: string): Promise<void> {
+    await this.api('DELETE', `/auth/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * The account's security events, newest first. `types` picks kinds (e.g. leave out `refresh`).
+   * @example
+   * const events = await auth.events({ limit: 20, types: ['login', 'new_device', 'refresh_token_reuse'] })
+   */
+  async events(options: { limit?: number; types?: readonly string[] } = {}): Promise<SecurityEvent[]> {
+    const query = new URLSearchParams();
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    if (options.types?.length) query.set('types', options.types.join(','));
+    const suffix = query.toString() ? `?${query}` : '';
+    return (await this.api<{ events: SecurityEvent[] }>('GET', `/auth/events${suffix}`)).events;
+  }
+
+  /**
+   * Changes the password; the server signs out every other device.
+   * @throws AuthError `invalid_credentials` (wrong current password), `weak_password`
+   * @example
+   * await auth.changePassword(current, next)
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.api('POST', '/auth/password', { currentPassword, newPassword }, true);
+  }
+
+  /**
+   * The signed-in user, fresh from the server.
+   * @example
+   * const { email } = await auth.me()
+   */
+  async me(): Promise<User> {
+    const { user } = await this.api<{ user: User }>('GET', '/auth/me');
+    this.currentUser = user;
+    return user;
+  }
+
+  /**
+   * `fetch` with the access token: attached as `Authorization: Bearer` (only for latchkey's origin, the
+   * page's and `apiOrigins`), refreshed first when it is about to expire, and on a `401` refreshed once
+   * and the request retried once. After the session ends, requests go out without a token.
+   * @example
+   * const res = await auth.fetch('/api/orders', { method: 'POST', body: JSON.stringify(order) })
+   */
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const request = input instanceof Request ? new Request(input, init) : new Request(this.resolve(input), init);
+    if (!this.tokenOrigins.has(new URL(request.url).origin)) return this.send(request);
+    return this.authorized(request, false);
+  }
+
+  /** Stops listening to the other tabs. */
+  close(): void {
+    this.channel?.removeEventListener('message', this.onMessage);
+    this.channel?.close();
+  }
+
+  /** Sends `request` with the token; one refresh and one retry when the token is refused. */
+  private async authorized(request: Request, passwordCheck: boolean): Promise<Response> {
+    const token = await this.validToken();
+    const first = await this.call(withToken(request.clone(), token));
+    if (!token || !refusesToken(first, passwordCheck)) return first;
+    if (!(await this.refresh(token.value)) || !this.token) return first;
+    return this.call(withToken(request, this.token));
+  }
+
+  /** The access token to use now, refreshed first when it is missing or about to expire. */
+  private async validToken(): Promise<AccessToken | null> {
+    if (this.state === 'signed-out') return null;
+    const token = this.token;
+    if (token && !this.expiringSoon(token)) return token;
+    try {
+      await this.refresh(token?.value);
+    } catch (err) {
+      // the server could not refresh right now (offline, 503): a token that has not expired still works
+      if (token && this.token === token && this.now() < token.expiresAt) return token;
+      throw err;
+    }
+    return this.token;
+  }
+
+  /** One refresh at a time in this tab (callers share it), and one at a time across tabs (Web Locks). */
+  private refresh(stale: string | undefined): Promise<boolean> {
+    this.refreshing ??= this.refreshAcrossTabs(stale).finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshAcrossTabs(stale: string | undefined): Promise<boolean> {
+    const run = async () => {
+      // Another tab may have refreshed while this one waited for the lock and shared its token.
+      if (this.token && this.token.value !== stale && !this.expiringSoon(this.token)) return true;
+      // ...or told this one that the session ended.
+      if (this.state === 'signed-out') return false;
+      return this.refreshNow();
+    };
+    return this.locks ? this.locks.request(this.lockName, run) : run();
+  }
+
+  private async refreshNow(): Promise<boolean> {
+    const startedAt = this.now();
+    const res = await this.call(this.url('/auth/refresh'), { method: 'POST', credentials: 'include' });
+    if (res.ok) {
+      const wasSignedIn = this.state === 'signed-in';
+      const signIn = this.accept(await res.json(), startedAt);
+      if (!wasSignedIn) this.emitter.emit('signed-in', { user: signIn.user, otherTab: false });
+      return true;
+    }
+    const error = await errorFrom(res);
+    if (error.code === 'invalid_grant' || res.status === 401) {
+      this.end('revoked', true, false);
+      return false;
+    }
+    throw error;
+  }
+
+  /** Takes a login/refresh response body: keeps the token in memory and hands it to the other tabs. */
+  private accept(body: unknown, startedAt: number): SignIn {
+    const b = body as { access_token?: unknown; expires_in?: unknown; session_id?: unknown; user?: unknown };
+    if (typeof b.access_token !== 'string' || typeof b.expires_in !== 'number' || typeof b.session_id !== 'string' || typeof b.user !== 'object' || !b.user) {
+      throw new AuthError('invalid_response', 'The server answered a sign-in without a token.', 200);
+    }
+    const lifetime = b.expires_in * 1000;
+    this.token = { value: b.access_token, expiresAt: startedAt + lifetime, lifetime, sessionId: b.session_id };
+    this.currentUser = b.user as User;
+    this.state = 'signed-in';
+    this.post({ kind: 'token', accessToken: this.token.value, expiresAt: this.token.expiresAt, lifetime, sessionId: b.session_id, user: this.currentUser });
+    return this.describe(this.token);
+  }
+
+  /** Forgets the session; tells the app (once) and, unless the news came from one, the other tabs. */
+  private end(reason: 'logout' | 'revoked', tellTabs: boolean, otherTab: boolean): void {
+    const wasSignedIn = this.state === 'signed-in';
+    const sessionId = this.token?.sessionId;
+    this.token = null;
+    this.currentUser = null;
+    this.state = 'signed-out';
+    if (tellTabs && sessionId) this.post({ kind: 'ended', sessionId, reason });
+    if (wasSignedIn) this.emitter.emit('session-ended', { reason, otherTab });
+  }
+
+  private receive(message: TabMessage | undefined): void {
+    if (message?.kind === 'token') {
+      const mine = this.token;
+      if (mine && mine.sessionId === message.sessionId && mine.expiresAt >= message.expiresAt) return;
+      const wasSignedIn = this.state === 'signed-in';
+      this.token = { value: message.accessToken, expiresAt: message.expiresAt, lifetime: message.lifetime, sessionId: message.sessionId };
+      this.currentUser = message.user;
+      this.state = 'signed-in';
+      if (!wasSignedIn) this.emitter.emit('signed-in', { user: message.user, otherTab: true });
+    } else if (message?.kind === 'ended' && this.token?.sessionId === message.sessionId) {
+      this.end(message.reason, false, true);
+    }
+  }
+
+  private post(message: TabMessage): void {
+    try {
+      this.channel?.postMessage(message);
+    } catch {
+      // a closed channel: this tab is going away
+    }
+  }
+
+  private expiringSoon(token: AccessToken): boolean {
+    return this.now() >= token.expiresAt - Math.min(this.margin, token.lifetime / 2);
+  }
+
+  private describe(token: AccessToken): SignIn {
+    return { user: this.currentUser!, sessionId: token.sessionId, expiresIn: Math.max(0, Math.round((token.expiresAt - this.now()) / 1000)) };
+  }
+
+  private async api<T>(method: string, path: string, body?: unknown, passwordCheck = false): Promise<T> {
+    const request = new Request(this.url(path), {
+      method,
+      credentials: 'same-origin',
+      ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const res = await this.authorized(request, passwordCheck);
+    if (!res.ok) throw await errorFrom(res);
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  }
+
+  private async call(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    try {
+      return await this.send(input, init);
+    } catch (err) {
+      throw new AuthError('network_error', `The auth server could not be reached (${err instanceof Error ? err.message : String(err)}).`, 0);
+    }
+  }
+
+  private url(path: string): string {
+    return this.baseUrl + path;
+  }
+
+  private resolve(input: string | URL): string {
+    return new URL(String(input), globalThis.location?.href ?? this.baseUrl + '/').href;
+  }
+}
+
+function withToken(request: Request, token: AccessToken | null): Request {
+  if (token) request.headers.set('authorization', `Bearer ${token.value}`);
+  return request;
+}
+
+/**
+ * True when a 401 means "this access token is not (or no longer) good": RFC 6750's
+ * `WWW-Authenticate: Bearer`, or no challenge at all (cross-origin APIs often hide the header).
+ * A password check's 401 without a Bearer challenge is a wrong password, not a token problem.
+ */
+function refusesToken(response: Response, passwordCheck: boolean): boolean {
+  if (response.status !== 401) return false;
+  const challenge = response.headers.get('www-authenticate');
+  return challenge === null ? !passwordCheck : /^\s*bearer\b/i.test(challenge);
+}
+
+/**
+ * Creates the browser client of a latchkey server.
+ *
+ * @example
+ * import { createAuthClient } from 'latchkey/client'
+ * const auth = createAuthClient({ baseUrl: 'https://auth.example.com' })
+ * auth.on('session-ended', () => location.assign('/sign-in'))
+ * await auth.restore()
+ * const orders = await (await auth.fetch('https://api.example.com/orders')).json()
+ */
+export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
+  return new AuthClient(options);
+}

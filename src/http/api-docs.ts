@@ -1,0 +1,141 @@
+/**
+ * Response shapes and descriptions of the HTTP API, for the OpenAPI document (`/openapi.json`).
+ * Routes spread these into their `schema`. Fastify also serializes responses with them, so each
+ * shape lists every field the route sends (objects with open-ended members keep them with
+ * `additionalProperties: true`).
+ */
+
+export const errorBody = {
+  type: 'object',
+  description: 'Every error: a stable code and a text for humans.',
+  required: ['error', 'error_description'],
+  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+} as const;
+
+const nullableString = { type: ['string', 'null'] } as const;
+
+export const userShape = {
+  type: 'object',
+  required: ['id', 'email', 'createdAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    email: { type: 'string' },
+    name: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const sessionShape = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    current: { type: 'boolean', description: "true for the caller's own session (the access token's sid)" },
+    createdAt: { type: 'string', format: 'date-time' },
+    lastActiveAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    ip: { type: 'string' },
+    lastIp: { type: 'string' },
+    userAgent: { type: 'string' },
+    deviceId: nullableString,
+    device: {
+      type: 'object',
+      properties: {
+        browser: { type: 'string' },
+        os: { type: 'string' },
+        type: { type: 'string', enum: ['desktop', 'mobile', 'tablet', 'unknown'] },
+      },
+    },
+  },
+} as const;
+
+const eventShape = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    type: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+    sessionId: nullableString,
+    ip: nullableString,
+    userAgent: nullableString,
+    detail: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+const signIn = {
+  type: 'object',
+  description: 'An access token; the refresh token is only in the HttpOnly cookie.',
+  properties: {
+    access_token: { type: 'string' },
+    token_type: { type: 'string', enum: ['Bearer'] },
+    expires_in: { type: 'integer' },
+    session_id: { type: 'string', format: 'uuid' },
+    user: userShape,
+  },
+} as const;
+
+const empty = { type: 'null', description: 'No content.' } as const;
+const bearer = [{ bearer: [] }];
+const cookie = [{ refreshCookie: [] }];
+const tags = ['browser API'];
+
+/** `summary`, `tags`, `security` and `response` of each browser-API route. */
+export const authDocs = {
+  register: {
+    summary: 'Create an account',
+    tags,
+    response: { 201: { type: 'object', properties: { user: userShape } }, 400: errorBody, 409: errorBody },
+  },
+  login: {
+    summary: 'Sign in: access token in the body, refresh token in an HttpOnly cookie',
+    tags,
+    response: { 200: signIn, 400: errorBody, 401: errorBody, 429: errorBody },
+  },
+  refresh: {
+    summary: 'Rotate the refresh cookie and get a new access token',
+    tags,
+    security: cookie,
+    response: { 200: signIn, 401: errorBody, 403: errorBody },
+  },
+  logout: {
+    summary: "End this device's session (cookie or Bearer); idempotent",
+    tags,
+    security: [...cookie, ...bearer],
+    response: { 204: empty, 403: errorBody },
+  },
+  me: {
+    summary: 'The signed-in user',
+    tags,
+    security: bearer,
+    response: { 200: { type: 'object', properties: { user: userShape } }, 401: errorBody },
+  },
+  sessions: {
+    summary: "The user's live sessions, most recently used first",
+    tags,
+    security: bearer,
+    response: { 200: { type: 'object', properties: { sessions: { type: 'array', items: sessionShape } } }, 401: errorBody },
+  },
+  revokeSession: {
+    summary: 'End one of the user\'s sessions',
+    tags,
+    security: bearer,
+    response: { 204: empty, 401: errorBody, 404: errorBody },
+  },
+  signOut: {
+    summary: 'End every other session (scope=others) or every session (scope=all)',
+    tags,
+    security: bearer,
+    response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } } }, 400: errorBody, 401: errorBody },
+  },
+  events: {
+    summary: "The user's security events, newest first",
+    tags,
+    security: bearer,
+    response: { 200: { type: 'object', properties: { events: { type: 'array', items: eventShape } } }, 401: errorBody },
+  },
+  password: {
+    summary: 'Change the password; every other session of the user ends',
+    tags,
+    security: bearer,
+    response: { 204: empty, 400: errorBody, 401: errorBody },
+  },
+} as const;

@@ -1,0 +1,116 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { EventType } from '../core/types.ts';
+import { loginOutcome, refreshOutcome, type LatchkeyMetrics } from '../metrics.ts';
+import type { NewEvent } from '../store/store.ts';
+
+/** An incoming `X-Request-Id` is kept only when it is a short token of safe characters. */
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Fastify's `genReqId`: the caller's `X-Request-Id` when it is safe to log and echo, else a fresh
+ * UUID. Pino puts it on every log line of the request as `reqId`.
+ *
+ * @example
+ * Fastify({ requestIdHeader: false, genReqId: requestId })
+ */
+export function requestId(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** What one request has seen so far: the security events the core recorded while answering it. */
+interface RequestScope {
+  readonly request: FastifyRequest;
+  readonly events: Set<EventType>;
+}
+
+const scopes = new AsyncLocalStorage<RequestScope>();
+const scopeOf = new WeakMap<FastifyRequest, RequestScope>();
+
+/**
+ * Receives every security event the core stores (`AuthOptions.onEvents`): writes one log line per
+ * event (on the request's logger when there is a request, so the line carries its `reqId`) and
+ * counts it. Log lines hold the type, user, session, IP and detail: never a token.
+ *
+ * @example
+ * const sink = new SecurityEventSink(metrics)
+ * const auth = new Auth({ ...options, onEvents: sink.onEvents })
+ * sink.logger = app.log
+ */
+export class SecurityEventSink {
+  /** Where events outside any request go (CLI, background work); silent until set. */
+  logger: FastifyBaseLogger | undefined;
+
+  constructor(private readonly metrics?: LatchkeyMetrics) {}
+
+  readonly onEvents = (events: readonly NewEvent[]): void => {
+    try {
+      const scope = scopes.getStore();
+      const log = scope?.request.log ?? this.logger;
+      for (const event of events) {
+        scope?.events.add(event.type);
+        const line = {
+          securityEvent: {
+            type: event.type,
+            userId: event.userId,
+            sessionId: event.sessionId,
+            ip: event.ip,
+            ...(event.detail !== null && { detail: event.detail }),
+          },
+        };
+        if (event.type === 'refresh_token_reuse' || event.type === 'suspicious_refresh') log?.warn(line, 'security event');
+        else log?.info(line, 'security event');
+      }
+      this.metrics?.countEvents(events);
+    } catch {
+      // observing must never fail the request that caused the event
+    }
+  };
+}
+
+/**
+ * Adds the request-id header and, given `metrics`, the per-request measurements: latency by route
+ * pattern, 429s by route, and the outcome of each login and refresh, told from the response status
+ * and the events the core recorded for that very request.
+ */
+export function installObservability(app: FastifyInstance, metrics?: LatchkeyMetrics): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    const scope: RequestScope = { request, events: new Set() };
+    scopeOf.set(request, scope);
+    scopes.run(scope, done);
+  });
+  // Body parsing continues in the socket's async context: enter the request's scope again.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const scope = scopeOf.get(request);
+    if (scope) scopes.run(scope, done);
+    else done();
+  });
+  if (!metrics) return;
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    metrics.observeResponse(request.method, route, status, reply.elapsedTime / 1000);
+    if (status >= 500) return;
+    const kind = requestKind(request.method, route, request.body);
+    if (kind === 'login') metrics.countLogin(loginOutcome(status));
+    else if (kind === 'refresh' && status !== 429) {
+      metrics.countRefresh(refreshOutcome(status, scopeOf.get(request)?.events ?? new Set()));
+    }
+  });
+}
+
+function requestKind(method: string, route: string, body: unknown): 'login' | 'refresh' | undefined {
+  if (method !== 'POST') return undefined;
+  if (route === '/auth/login') return 'login';
+  if (route === '/auth/refresh') return 'refresh';
+  if (route === '/oauth/token' && typeof body === 'object' && body !== null) {
+    const grant = (body as { grant_type?: unknown }).grant_type;
+    if (grant === 'password') return 'login';
+    if (grant === 'refresh_token') return 'refresh';
+  }
+  return undefined;
+}

@@ -1,0 +1,17 @@
+/**
+ * `latchkey/verify`: what a resource server needs to accept latchkey's access tokens offline.
+ *
+ * @example
+ * import { createVerifier, fastifyBearer } from 'latchkey/verify'
+ * const verify = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://auth.example.com' })
+ * app.addHook('onRequest', fastifyBearer(verify))
+ */
+export { createVerifier, type Verifier, type VerifierOptions } from './create-verifier.ts';
+export { VerifyError, type VerifyErrorCode } from './errors.ts';
+export { fastifyBearer } from './fastify.ts';
+export { expressBearer } from './express.ts';
+export { authorizeBearer, type BearerAuthOptions, type BearerOutcome, type BearerRefusal } from './bearer-auth.ts';
+export { createRemoteJwks, type RemoteJwks, type RemoteJwksOptions } from './remote-jwks.ts';
+export { importVerificationKey } from './jwk-key.ts';
+export { createTokenVerifier, type AccessTokenAlg, type TokenVerifierOptions, type VerificationKey, type VerifiedClaims } from './token-verifier.ts';
+export * from './require-role.ts';

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROME_LINUX } from '../helpers/browser-client.ts';
+import { signedIn } from '../helpers/http-auth.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+
+const ISSUER = 'https://auth.example.com/tenant-a';
+
+describe('RFC 8414 metadata and the OpenAPI document', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ LATCHKEY_ISSUER: ISSUER, LATCHKEY_COOKIE_SECURE: 'false' });
+  });
+  afterAll(() => server.close());
+
+  it('GET /.well-known/oauth-authorization-server: absolute URLs under LATCHKEY_ISSUER', async () => {
+    const res = await fetch(`${server.url}/.well-known/oauth-authorization-server`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({
+      issuer: ISSUER,
+      token_endpoint: `${ISSUER}/oauth/token`,
+      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+      revocation_endpoint: `${ISSUER}/oauth/revoke`,
+      grant_types_supported: ['password', 'refresh_token'],
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['none'],
+      revocation_endpoint_auth_methods_supported: ['none'],
+    });
+  });
+
+  it('GET /openapi.json: an OpenAPI 3.1 document with every route of the HTTP API', async () => {
+    const res = await fetch(`${server.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, any>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers).toEqual([{ url: ISSUER }]);
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /auth/register', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/logout', 'GET /auth/me',
+        'GET /auth/sessions', 'DELETE /auth/sessions/{id}', 'DELETE /auth/sessions', 'GET /auth/events', 'POST /auth/password',
+        'POST /oauth/token', 'POST /oauth/revoke', 'GET /.well-known/oauth-authorization-server', 'GET /.well-known/jwks.json',
+        'GET /healthz', 'GET /readyz',
+      ]),
+    );
+    expect(routes).not.toContain('GET /openapi.json');
+    const token = doc.paths['/oauth/token']!.post;
+    expect(Object.keys(token.requestBody.content)).toEqual(['application/x-www-form-urlencoded', 'application/json']);
+    expect(Object.keys(token.responses['200'].content['application/json'].schema.properties).sort()).toEqual([
+      'access_token', 'expires_in', 'refresh_token', 'token_type',
+    ]);
+    expect(doc.paths['/auth/login']!.post.responses['401'].content['application/json'].schema.properties).toHaveProperty('error_description');
+    expect(doc.paths['/auth/me']!.get.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('the response schemas serialize every field the browser API sends (nothing dropped)', async () => {
+    const { client } = await signedIn(server.url, { headers: { 'user-agent': CHROME_LINUX } });
+    const sessions = await client.request('GET', '/auth/sessions');
+    expect(sessions.status).toBe(200);
+    expect(Object.keys(sessions.body.sessions[0]).sort()).toEqual(
+      ['createdAt', 'current', 'device', 'deviceId', 'expiresAt', 'id', 'ip', 'lastActiveAt', 'lastIp', 'userAgent'],
+    );
+    expect(sessions.body.sessions[0]).toMatchObject({ deviceId: null, device: { browser: 'Chrome', os: 'Linux', type: 'desktop' } });
+    const events = await client.request('GET', '/auth/events');
+    const newDevice = events.body.events.find((e: { type: string }) => e.type === 'new_device');
+    expect(newDevice.detail).toMatchObject({ browser: 'Chrome', os: 'Linux', type: 'desktop' });
+    expect(Object.keys(newDevice).sort()).toEqual(['at', 'detail', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
+    const me = await client.request('GET', '/auth/me');
+    expect(Object.keys(me.body.user).sort()).toEqual(['createdAt', 'email', 'id']);
+  });
+});

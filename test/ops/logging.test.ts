@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserClient } from '../helpers/browser-client.ts';
+import { startLoggedServer, type LoggedServer } from './logged-server.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let server: LoggedServer;
+let url: string;
+
+beforeAll(async () => {
+  server = await startLoggedServer();
+  url = await server.listen();
+});
+afterAll(() => server?.close());
+
+describe('request ids', () => {
+  it('gives every request a UUID, echoes it, and puts it on every log line of that request', async () => {
+    const res = await fetch(`${url}/healthz`);
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(UUID);
+    const lines = server.lines.filter((l) => l.reqId === id);
+    expect(lines.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    const second = (await fetch(`${url}/healthz`)).headers.get('x-request-id');
+    expect(second).toMatch(UUID);
+    expect(second).not.toBe(id);
+  });
+
+  it("keeps a caller's short safe X-Request-Id (a proxy's), and replaces anything else", async () => {
+    const kept = await fetch(`${url}/healthz`, { headers: { 'x-request-id': 'edge-7f3a.b2:19' } });
+    expect(kept.headers.get('x-request-id')).toBe('edge-7f3a.b2:19');
+    expect(server.lines.some((l) => l.reqId === 'edge-7f3a.b2:19')).toBe(true);
+    for (const unsafe of ['has space', 'x'.repeat(65), 'quote"here', '{"json":1}', 'new\tline']) {
+      const res = await fetch(`${url}/healthz`, { headers: { 'x-request-id': unsafe } });
+      expect(res.headers.get('x-request-id'), unsafe).toMatch(UUID);
+    }
+    expect(server.text()).not.toContain('quote\\"here');
+  });
+});
+
+describe('log lines', () => {
+  it('are JSON with a level and time, and every line written while serving a request names it', async () => {
+    await fetch(`${url}/auth/me`); // a 401
+    await fetch(`${url}/nowhere`); // a 404
+    for (const line of server.lines) {
+      expect(typeof line.level).toBe('number');
+      expect(typeof line.time).toBe('number');
+      if (line.req || line.res || line.securityEvent) expect(line.reqId, JSON.stringify(line)).toBeTruthy();
+    }
+  });
+
+  it('has one security-event line per event, with type, user, session and IP, under the request id', async () => {
+    const client = new BrowserClient(url);
+    const registered = await client.register('liv@example.com', PASSWORD);
+    const login = await client.login('liv@example.com', PASSWORD);
+    const loginId = login.headers.get('x-request-id');
+    const userId = registered.body.user.id;
+    const events = server.lines.filter((l) => l.securityEvent && l.reqId === loginId).map((l) => l.securityEvent);
+    expect(events.map((e) => e.type).sort()).toEqual(['login', 'new_device']);
+    for (const event of events) {
+      expect(event).toMatchObject({ userId, sessionId: login.body.session_id, ip: '127.0.0.1' });
+    }
+    const old = client.refreshCookie;
+    await client.refresh();
+    await client.refresh();
+    client.refreshCookie = old;
+    const reuse = await client.refresh();
+    const lines = server.lines.filter((l) => l.reqId === reuse.headers.get('x-request-id') && l.securityEvent);
+    const reuseLine = lines.find((l) => l.securityEvent.type === 'refresh_token_reuse');
+    expect(reuseLine?.level).toBe(40); // warn
+    expect(reuseLine?.securityEvent.detail).toEqual({ tokenAge: 2 });
+    expect(lines.find((l) => l.securityEvent.type === 'session_revoked')?.securityEvent.detail).toEqual({ reason: 'refresh_token_reuse' });
+  });
+
+  it('never contain a password, an access token, a refresh token or a cookie', async () => {
+    const client = new BrowserClient(url);
+    await client.register('max@example.com', PASSWORD);
+    await client.login('max@example.com', PASSWORD);
+    const refresh1 = client.refreshCookie!;
+    await client.refresh();
+    await client.request('GET', '/auth/me');
+    await fetch(`${url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: 'max@example.com', password: PASSWORD }).toString(),
+    });
+    await new BrowserClient(url).login('max@example.com', `${PASSWORD} but wrong`);
+    const text = server.text();
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(refresh1);
+    expect(text).not.toContain(client.refreshCookie!);
+    expect(text).not.toContain(client.accessToken!.split('.')[2]!);
+    expect(text).not.toMatch(/latchkey_refresh=/);
+  });
+});

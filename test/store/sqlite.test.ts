@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import type { Store } from '../../src/store/store.ts';
+import { testStore } from './conformance.ts';
+
+const storeModule = new URL('../../src/store/sqlite.ts', import.meta.url).href;
+const workerScript = new URL('./sqlite-worker.mjs', import.meta.url);
+
+/**
+ * A store on its own better-sqlite3 connection in a worker thread. better-sqlite3 blocks its thread
+ * while it waits for a lock, so connections that race must live in different threads (or processes).
+ */
+async function threadStore(file: string): Promise<{ store: Store; close(): Promise<void> }> {
+  const worker = new Worker(workerScript, { workerData: { file, storeModule } });
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let next = 0;
+  worker.on('message', (m: { id: number; value?: unknown; error?: string }) => {
+    const call = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error !== undefined) call?.reject(new Error(m.error));
+    else call?.resolve(m.value);
+  });
+  const store = new Proxy({} as Store, {
+    get: (_, method) => (...args: unknown[]) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, method, args });
+      }),
+  });
+  return { store, close: async () => void (await worker.terminate()) };
+}
+
+testStore('SQLite', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-store-'));
+  const file = path.join(dir, 'latchkey.db');
+  const store = await openSqliteStore(file);
+  return {
+    store,
+    async contenders(n) {
+      // 8 connections in 8 threads (each costs a TypeScript load); the n racers take turns on them
+      const opened = await Promise.all(Array.from({ length: Math.min(n, 8) }, () => threadStore(file)));
+      return {
+        stores: Array.from({ length: n }, (_, i) => opened[i % opened.length]!.store),
+        close: async () => void (await Promise.all(opened.map((o) => o.close()))),
+      };
+    },
+    async cleanup() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
