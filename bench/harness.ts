@@ -55,6 +55,11 @@ export const SMOKE: Sizes = {
   scaleRefreshes: 40,
 };
 
+/** Seconds of warm-up before a timed phase (JIT, connections, caches); none in the smoke run. */
+export function warmSeconds(sizes: Sizes): number {
+  return sizes.smoke ? 0 : Math.max(0.2, sizes.seconds / 8);
+}
+
 /** The value at quantile `q` (0..1) of `samples` (nearest rank); NaN for none. */
 export function percentile(samples: readonly number[], q: number): number {
   if (samples.length === 0) return Number.NaN;

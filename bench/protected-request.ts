@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { startChild } from './child.ts';
-import { judge, type Row, type Sizes } from './harness.ts';
+import { judge, warmSeconds, type Row, type Sizes } from './harness.ts';
 import { benchKeyRing, mintTokens } from './keys.ts';
 
 interface Load {
@@ -36,9 +36,11 @@ export async function benchProtectedRequest(sizes: Sizes): Promise<Row[]> {
       tokens.map((t) => ({ method: 'GET', path, headers: { authorization: `Bearer ${t}` } }));
     const open = requests('/open');
     const guarded = requests('/protected');
-    const warm = Math.max(0.2, sizes.seconds / 8);
-    await cannon(server.url, warm, open);
-    await cannon(server.url, warm, guarded);
+    const warm = warmSeconds(sizes);
+    if (warm > 0) {
+      await cannon(server.url, warm, open);
+      await cannon(server.url, warm, guarded);
+    }
     const plain = await cannon(server.url, sizes.seconds, open);
     const auth = await cannon(server.url, sizes.seconds, guarded);
     if (plain.errors + auth.errors > 0) throw new Error(`protected request: ${plain.errors + auth.errors} failed requests`);

@@ -8,7 +8,7 @@ import { openPostgresStore } from '../src/store/postgres.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { benchServerEnv, startChild, type ServerChild } from './child.ts';
-import { closedLoop, judge, percentile, type Row, type Sizes } from './harness.ts';
+import { closedLoop, judge, percentile, warmSeconds, type Row, type Sizes } from './harness.ts';
 import { LoopbackClient } from './http-client.ts';
 import { BENCH_UA, benchSecret, seedSessions } from './seed.ts';
 
@@ -148,7 +148,7 @@ export async function benchRefresh(sizes: Sizes): Promise<Row[]> {
       const http: Record<number, Awaited<ReturnType<typeof closedLoop>>> = {};
       try {
         const devices = refreshingDevices(server, seeded.tokens, Math.max(...CONCURRENCY));
-        await closedLoop(1, Math.max(0.2, sizes.seconds / 8), devices.step); // warm-up
+        await closedLoop(1, warmSeconds(sizes), devices.step); // warm-up
         for (const c of CONCURRENCY) http[c] = await closedLoop(c, sizes.seconds, devices.step);
         devices.close();
       } finally {
@@ -158,7 +158,7 @@ export async function benchRefresh(sizes: Sizes): Promise<Row[]> {
       const raw = target.raw();
       try {
         const ids = seeded.sessions.map((s) => s.id);
-        await closedLoop(1, Math.max(0.2, sizes.seconds / 8), () => raw.rotate(ids[0]!));
+        await closedLoop(1, warmSeconds(sizes), () => raw.rotate(ids[0]!));
         for (const c of CONCURRENCY) {
           const base = await closedLoop(c, sizes.seconds, (w) => raw.rotate(ids[w]!));
           const lk = http[c]!;

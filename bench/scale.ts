@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import { benchServerEnv, startChild } from './child.ts';
-import { closedLoop, judge, percentile, type Row, type Sizes } from './harness.ts';
+import { closedLoop, judge, percentile, warmSeconds, type Row, type Sizes } from './harness.ts';
 import { refreshingDevices } from './refresh.ts';
 import { benchSecret, bulkInsertSessions, seedSessions } from './seed.ts';
 
@@ -28,7 +28,7 @@ export async function benchScale(sizes: Sizes): Promise<Row[]> {
         const devices = refreshingDevices(server, seeded.tokens, 1);
         let next = 0;
         const step = () => devices.step(next++ % seeded.tokens.length);
-        await closedLoop(1, Math.max(0.2, sizes.seconds / 8), step); // warm-up: the connection's page cache
+        await closedLoop(1, warmSeconds(sizes), step); // warm-up: the connection's page cache
         const run = await closedLoop(1, sizes.seconds * 3, step, sizes.scaleRefreshes);
         devices.close();
         return run;

@@ -24,7 +24,12 @@ export class AuthError extends Error {
   }
 }
 
-/** Turns an error response into an {@link AuthError} (reads the body). */
+/**
+ * Turns an error response into an {@link AuthError} (reads the body).
+ *
+ * @example
+ * if (!res.ok) throw await errorFrom(res)
+ */
 export async function errorFrom(response: Response): Promise<AuthError> {
   let code = 'invalid_response';
   let description = `The server answered ${response.status}.`;

@@ -1,4 +1,11 @@
-/** A tiny typed event emitter: `on` returns the function that removes the listener. */
+/**
+ * A tiny typed event emitter: `on` returns the function that removes the listener.
+ *
+ * @example
+ * const events = new Emitter<{ ping: number }>()
+ * const stop = events.on('ping', (n) => console.log(n))
+ * events.emit('ping', 1); stop()
+ */
 export class Emitter<Events extends object> {
   private readonly listeners = new Map<keyof Events, Set<(detail: never) => void>>();
 

@@ -31,7 +31,12 @@ export interface TabLocks {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 
-/** The message, when `data` is a well-formed {@link TabMessage}; otherwise `undefined`. */
+/**
+ * The message, when `data` is a well-formed {@link TabMessage}; otherwise `undefined`.
+ *
+ * @example
+ * channel.addEventListener('message', (event) => handle(readTabMessage(event.data)))
+ */
 export function readTabMessage(data: unknown): TabMessage | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const m = data as Record<string, unknown>;

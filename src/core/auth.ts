@@ -113,11 +113,12 @@ export class Auth {
    */
   async refresh(token: string, request: RequestContext): Promise<IssuedTokens> {
     const parsed = this.o.refreshTokens.parse(token);
-    let session = parsed && (await this.o.store.findSession(parsed.sessionId));
+    const found = parsed && (await this.o.store.findSessionWithUser(parsed.sessionId)); // one query for both
+    let session = found?.session;
     if (!parsed || !session || !this.o.refreshTokens.verify(parsed, session.nonce)) throw badGrant();
     const now = this.o.clock.now();
     if (session.revokedAt !== null || now >= session.expiresAt) throw badGrant();
-    const user = await this.o.store.findUserById(session.userId);
+    const user = found?.user;
     if (!user || user.disabledAt !== null) throw badGrant();
 
     if (parsed.counter === session.counter) {
@@ -306,7 +307,7 @@ export class Auth {
     return (
       counter === session.counter - 1 &&
       session.rotatedAt !== null &&
-      now - session.rotatedAt <= this.o.policy.grace * 1000 &&
+      now - session.rotatedAt < this.o.policy.grace * 1000 && // half-open: LATCHKEY_REFRESH_GRACE=0 means no window
       checkDeviceBinding(session, request, this.o.policy).revoke === null
     );
   }

@@ -7,7 +7,7 @@ import type { Store } from '../store/store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
 import { accountRoutes } from './account-routes.ts';
 import { authRoutes } from './auth-routes.ts';
-import { errorHandler, notFoundHandler } from './errors.ts';
+import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.ts';
 import { healthRoutes } from './health-routes.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { metadataRoutes } from './metadata-routes.ts';
@@ -15,6 +15,7 @@ import { oauthRoutes } from './oauth-routes.ts';
 import { openApi } from './openapi.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import { installObservability, requestId } from './observability.ts';
+import { drainConnectionsOnClose } from '../lifecycle.ts';
 import type { LatchkeyMetrics } from '../metrics.ts';
 import { securityHeaders } from './security-headers.ts';
 import { wellKnownRoutes } from './well-known-routes.ts';
@@ -33,13 +34,26 @@ export interface Services {
   readonly throttle: LoginThrottle;
 }
 
-/** Paths and headers whose values never reach a log line. */
+/**
+ * Paths whose values never reach a log line (pino `redact`, censored as `[redacted]`): credential
+ * headers wherever a request or response is logged, and any field that holds a password, a token,
+ * a cookie or a key, at the top of a logged object or one level down (e.g. `body.password`).
+ */
+const SECRET_FIELDS = [
+  'password', 'currentPassword', 'newPassword', 'passwordHash',
+  'token', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'id_token',
+  'authorization', 'cookie', 'cookies', 'secret', 'privateKey', 'private_key', 'key',
+];
 export const LOG_REDACTIONS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.body',
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
+  'headers["set-cookie"]',
+  'body',
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
 ];
 
 /**
@@ -55,18 +69,26 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
   const app = Fastify({
     ...options,
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
+    // Hostile-input limits: bodies 16 KiB (413), path parameters 200 chars (414), a whole request
+    // 30 s to arrive (408); headers: Node's defaults, 16 KiB in all (431) and 60 s to arrive.
     bodyLimit: 16 * 1024,
     routerOptions: { maxParamLength: 200 },
+    requestTimeout: 30_000,
+    frameworkErrors: errorHandler,
+    clientErrorHandler,
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: requestId,
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
   });
   app.register(cookie);
+  // JSON only (plus form bodies where an RFC asks, registered by those routes): text/plain is 415.
+  app.removeContentTypeParser('text/plain');
   app.register(openApi(services)); // before every route: it collects them for /openapi.json
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   installObservability(app, services.metrics);
+  drainConnectionsOnClose(app);
   app.addHook('onSend', securityHeaders);
   app.register(healthRoutes(services));
   if (services.metrics) app.register(metricsRoutes(services.metrics));

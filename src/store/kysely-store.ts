@@ -16,6 +16,11 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
+  /** The Kysely instance, for a dialect's own store (store/postgres-store.ts) to override a method with SQL of its own. */
+  protected get database(): Kysely<Database> {
+    return this.db;
+  }
+
   /** Brings the schema up to date. Safe when several instances start at once (Kysely's migration lock). */
   async migrate(): Promise<void> {
     const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
@@ -102,6 +107,36 @@ export class KyselyStore implements Store {
   async findSession(id: string): Promise<Session | undefined> {
     const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toSession(row);
+  }
+
+  async findSessionWithUser(id: string): Promise<{ session: Session; user: UserRecord } | undefined> {
+    const row = await this.db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .selectAll('s')
+      .select([
+        'u.email as u_email',
+        'u.email_normalized as u_email_normalized',
+        'u.name as u_name',
+        'u.password_hash as u_password_hash',
+        'u.created_at as u_created_at',
+        'u.disabled_at as u_disabled_at',
+        'u.roles as u_roles',
+      ])
+      .where('s.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const user = toUser({
+      id: row.user_id,
+      email: row.u_email,
+      email_normalized: row.u_email_normalized,
+      name: row.u_name,
+      password_hash: row.u_password_hash,
+      created_at: row.u_created_at,
+      disabled_at: row.u_disabled_at,
+      roles: row.u_roles,
+    });
+    return { session: toSession(row), user };
   }
 
   async listLiveSessions(userId: string, now: number): Promise<Session[]> {
@@ -216,27 +251,30 @@ export class KyselyStore implements Store {
   }
 
   async sweep(limits: SweepLimits): Promise<{ sessions: number; events: number; keys: number }> {
-    // Expired and revoked sessions in two deletes, each driven by its own index: with one
-    // `expires_at < ? OR revoked_at < ?` SQLite's planner scans the whole table (test/store/query-plans.test.ts).
-    const deleteSessions = async (column: 'expires_at' | 'revoked_at', limit: number) => {
-      if (limit <= 0) return 0;
-      const ids = this.db.selectFrom('sessions').select('id').where(column, '<', limits.sessionsBefore).orderBy(column).limit(limit);
-      return Number((await this.db.deleteFrom('sessions').where('id', 'in', ids).executeTakeFirst()).numDeletedRows);
+    // Each kind of garbage is found through its own index, oldest first (an index range scan that
+    // stops after `limit` rows, however big the backlog), then deleted by primary key. One
+    // `expires_at < ? OR revoked_at < ?` makes SQLite scan the whole table, `id IN (subquery)` lets
+    // PostgreSQL pick a full scan for the delete, and repeating the condition in the delete makes it
+    // walk the whole backlog range: see test/store/query-plans.test.ts and docs/query-plans.md.
+    // Garbage never turns live again between the two statements: a revocation is final, an event's
+    // time never changes, and a session that expired before `sessionsBefore` is refused by refresh
+    // before any rotation could extend it.
+    const deleteByIds = async (table: 'sessions' | 'events', rows: readonly { id: string }[]): Promise<number> => {
+      if (rows.length === 0) return 0;
+      const result = await this.db.deleteFrom(table).where('id', 'in', rows.map((r) => r.id)).executeTakeFirst();
+      return Number(result.numDeletedRows);
     };
-    const expired = await deleteSessions('expires_at', limits.batch);
-    const sessions = expired + (await deleteSessions('revoked_at', limits.batch - expired));
-    // oldest first, in index order: the plan stays an index range scan however much garbage there is
-    const oldEvents = this.db.selectFrom('events').select('id').where('at', '<', limits.eventsBefore).orderBy('at').limit(limits.batch);
-    const events = await this.db.deleteFrom('events').where('id', 'in', oldEvents).executeTakeFirst();
-    const keys = await this.db
-      .deleteFrom('signing_keys')
-      .where('retired_at', '<', limits.keysRetiredBefore)
-      .executeTakeFirst();
-    return {
-      sessions,
-      events: Number(events.numDeletedRows),
-      keys: Number(keys.numDeletedRows),
-    };
+    const endedSessions = async (column: 'expires_at' | 'revoked_at', limit: number): Promise<number> =>
+      limit <= 0
+        ? 0
+        : deleteByIds('sessions', await this.db.selectFrom('sessions').select('id')
+          .where(column, '<', limits.sessionsBefore).orderBy(column).limit(limit).execute());
+    const expired = await endedSessions('expires_at', limits.batch);
+    const sessions = expired + (await endedSessions('revoked_at', limits.batch - expired));
+    const events = await deleteByIds('events', await this.db.selectFrom('events').select('id')
+      .where('at', '<', limits.eventsBefore).orderBy('at').limit(limits.batch).execute());
+    const keys = await this.db.deleteFrom('signing_keys').where('retired_at', '<', limits.keysRetiredBefore).executeTakeFirst();
+    return { sessions, events, keys: Number(keys.numDeletedRows) };
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely-store.ts';
+import { PostgresStore } from './postgres-store.ts';
 import type { Database } from './schema.ts';
 
 const INT8 = 20;
@@ -43,7 +44,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     statement_timeout: options.statementTimeoutMs ?? 5000,
     query_timeout: options.queryTimeoutMs ?? 8000,
   });
-  return new KyselyStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }));
+  return new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }));
 }
 
 /** Brings the schema at `url` up to date on one short-lived connection without statement timeouts. */

@@ -69,6 +69,15 @@ export interface Store extends KeyStore {
 
   insertSession(session: Session): Promise<void>;
   findSession(id: string): Promise<Session | undefined>;
+  /**
+   * The session and the user it belongs to, read together (one query: the refresh path's read).
+   * `undefined` when the session does not exist. Revoked and expired sessions are returned as they are.
+   *
+   * @example
+   * const found = await store.findSessionWithUser(sessionId)
+   * if (found && found.user.disabledAt === null) rotate(found.session)
+   */
+  findSessionWithUser(id: string): Promise<{ session: Session; user: UserRecord } | undefined>;
   /** The user's live sessions at `now`, most recently used first. */
   listLiveSessions(userId: string, now: number): Promise<Session[]>;
   /**

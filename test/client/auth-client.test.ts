@@ -53,7 +53,7 @@ describe('latchkey/client: refresh', () => {
   });
 
   it('single flight: N concurrent requests that need a fresh token cause exactly one refresh', async () => {
-    const { server, tab, advance } = browser();
+    const { server, tab, advance } = browser({ locks: false }); // in-tab single flight, even without Web Locks
     const auth = tab();
     await auth.login('ann@example.com', 'right password');
     advance(901);
@@ -92,7 +92,7 @@ describe('latchkey/client: refresh', () => {
   });
 
   it('concurrent 401s are repaired by one refresh, and every retry succeeds', async () => {
-    const { server, tab } = browser();
+    const { server, tab } = browser({ locks: false });
     const auth = tab();
     await auth.login('ann@example.com', 'right password');
     server.forgetAccessTokens(); // the token is still "fresh" for the client, but refused

@@ -81,6 +81,29 @@ describe('refresh-token rotation and reuse (core, manual clock)', () => {
     expect(revoked.map((e) => e.detail?.reason)).toEqual(['refresh_token_reuse']);
   });
 
+  it('the window is LATCHKEY_REFRESH_GRACE seconds long: a replay exactly that long after the rotation is reuse', async () => {
+    const { user, tokens } = await h.signIn();
+    await h.auth.refresh(tokens.refreshToken, device());
+    h.clock.advance(GRACE - 1);
+    await h.auth.refresh(tokens.refreshToken, device());
+    h.clock.advance(1);
+    await expectCode(h.auth.refresh(tokens.refreshToken, device()), 'invalid_grant');
+    expect(await h.eventsOf(user.id, 'refresh_token_reuse')).toHaveLength(1);
+  });
+
+  it('LATCHKEY_REFRESH_GRACE=0 disables the window: even an immediate replay is reuse', async () => {
+    const strict = await startCore({ LATCHKEY_REFRESH_GRACE: '0' });
+    try {
+      const { user, tokens } = await strict.signIn();
+      const next = await strict.auth.refresh(tokens.refreshToken, device());
+      await expectCode(strict.auth.refresh(tokens.refreshToken, device()), 'invalid_grant');
+      await expectCode(strict.auth.refresh(next.refreshToken, device()), 'invalid_grant');
+      expect(await strict.eventsOf(user.id, 'refresh_token_reuse')).toHaveLength(1);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('a replay two or more steps back is reuse even inside the grace window', async () => {
     const { user, tokens } = await h.signIn();
     const t1 = await h.auth.refresh(tokens.refreshToken, device());

@@ -18,8 +18,7 @@ const OUTPUT = path.resolve(import.meta.dirname, '../../test-output');
 let users = 0;
 
 /** A fresh account, created through the API. */
-async function newUser(server: TestServer): Promise<{ email: string; id: string }> {
-  const email = `user${++users}-${Date.now()}@example.com`;
+async function newUser(server: TestServer, email = `user${++users}-${Date.now()}@example.com`): Promise<{ email: string; id: string }> {
   const res = await new BrowserClient(server.url).register(email, PASSWORD, 'Ann');
   expect(res.status).toBe(201);
   return { email, id: res.body.user.id };
@@ -181,6 +180,45 @@ describe.skipIf(!hasChromium)('the account page in Chromium', () => {
     await context.close();
   });
 
+  it('changes the password (a wrong current one is refused), which signs out the other devices', async () => {
+    const { email } = await newUser(server);
+    const { context, page, problems } = await fresh();
+    await signInThroughForm(page, server.url, email);
+    const firefox = await otherDevice(server, email, FIREFOX_WINDOWS);
+
+    await page.getByLabel('Current password').fill('not my password');
+    await page.getByLabel('New password').fill('an entirely new passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => page.locator('#password-error').textContent()).toBe('The current password is not right.');
+    expect(await page.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
+    expect((await firefox.refresh()).status).toBe(200);
+
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('Your password was changed. Every other device was signed out.');
+    expect((await firefox.refresh()).status).toBe(401);
+    await expect.poll(() => page.locator('li.device').count()).toBe(1);
+    await expect.poll(() => page.locator('#events').textContent()).toContain('Password changed');
+    expect(await page.locator('#account-view').isVisible()).toBe(true); // this device stays signed in
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('"Sign out" ends this session: the cookie is cleared and a reload shows the sign-in form', async () => {
+    const { email } = await newUser(server);
+    const { context, page, problems } = await fresh();
+    await signInThroughForm(page, server.url, email);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.locator('#notice').textContent()).toBe('You are signed out.');
+    expect((await context.cookies()).find((c) => c.name === 'latchkey_refresh')).toBeUndefined();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.locator('#account-view').isHidden()).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('shows a device revoked elsewhere as signed out on its next action', async () => {
     const { email } = await newUser(server);
     const { context, page } = await fresh();
@@ -199,7 +237,7 @@ describe.skipIf(!hasChromium)('the account page in Chromium', () => {
   });
 
   it('takes screenshots at desktop and phone width (test-output/)', async () => {
-    const { email } = await newUser(server);
+    const { email } = await newUser(server, 'ann@example.com');
     const { context, page, problems } = await fresh();
     await signInThroughForm(page, server.url, email);
     await otherDevice(server, email, SAFARI_IPHONE);

@@ -1,11 +1,25 @@
 import { expect } from 'vitest';
 import { BrowserClient, CHROME_LINUX } from './browser-client.ts';
-import { ISSUER } from './server.ts';
+import type { Clock } from '../../src/core/clock.ts';
+import { ISSUER, startServer, type TestServer } from './server.ts';
 
 /** The issuer's origin: the one origin allowed on the cookie endpoints by default. */
 export const ORIGIN = new URL(ISSUER).origin;
 export const FOREIGN_ORIGIN = 'https://evil.example';
 export const PASSWORD = 'correct horse battery staple';
+
+/** Login/sign-up/refresh throttling switched off: these tests make many calls from 127.0.0.1 on purpose. */
+export const NO_THROTTLE: Readonly<Record<string, string>> = {
+  LATCHKEY_LOGIN_FAILURE_LIMIT: '0',
+  LATCHKEY_LOGIN_IP_LIMIT: '0',
+  LATCHKEY_REGISTER_IP_LIMIT: '0',
+  LATCHKEY_REFRESH_IP_LIMIT: '0',
+};
+
+/** {@link startServer} without throttling (unless `env` sets a limit). */
+export function startApiServer(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
+  return startServer({ ...NO_THROTTLE, ...env }, options);
+}
 
 let counter = 0;
 

@@ -2,8 +2,18 @@ import { createHmac, createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { BrowserClient, FIREFOX_WINDOWS } from '../helpers/browser-client.ts';
-import { decodeJwt, expectError, FOREIGN_ORIGIN, isCleared, ORIGIN, PASSWORD, refreshCookie, signedIn } from '../helpers/http-auth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import {
+  decodeJwt,
+  expectError,
+  FOREIGN_ORIGIN,
+  isCleared,
+  ORIGIN,
+  PASSWORD,
+  refreshCookie,
+  signedIn,
+  startApiServer,
+} from '../helpers/http-auth.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
@@ -21,7 +31,7 @@ describe('attacks that must fail', () => {
   let clock: ManualClock;
   beforeAll(async () => {
     clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    server = await startServer({}, { clock });
+    server = await startApiServer({}, { clock });
   });
   afterAll(() => server.close());
 
@@ -124,7 +134,7 @@ describe('attacks that must fail', () => {
     });
 
     it('origins listed in LATCHKEY_ALLOWED_ORIGINS are allowed, others are not', async () => {
-      const s = await startServer({ LATCHKEY_ALLOWED_ORIGINS: 'https://app.example.com' });
+      const s = await startApiServer({ LATCHKEY_ALLOWED_ORIGINS: 'https://app.example.com' });
       try {
         const { client } = await signedIn(s.url);
         expectError(await client.refresh({ origin: ORIGIN }), 403, 'invalid_origin'); // the issuer is no longer listed
@@ -173,7 +183,7 @@ describe('attacks that must fail', () => {
     });
 
     it('is believed from a proxy named in LATCHKEY_TRUST_PROXY=loopback', async () => {
-      const s = await startServer({ LATCHKEY_TRUST_PROXY: 'loopback' });
+      const s = await startApiServer({ LATCHKEY_TRUST_PROXY: 'loopback' });
       try {
         const { client, sessionId, userId } = await signedIn(s.url, { headers: { 'user-agent': FIREFOX_WINDOWS, 'x-forwarded-for': '198.51.100.23' } });
         expect(await s.latchkey.store.findSession(sessionId)).toMatchObject({ ip: '198.51.100.23', lastIp: '198.51.100.23' });
@@ -189,7 +199,7 @@ describe('attacks that must fail', () => {
     });
 
     it('a trusted proxy list that does not include the socket address is not believed', async () => {
-      const s = await startServer({ LATCHKEY_TRUST_PROXY: '10.0.0.0/8' });
+      const s = await startApiServer({ LATCHKEY_TRUST_PROXY: '10.0.0.0/8' });
       try {
         const { sessionId } = await signedIn(s.url, { headers: { 'user-agent': FIREFOX_WINDOWS, 'x-forwarded-for': '198.51.100.23' } });
         expect(await s.latchkey.store.findSession(sessionId)).toMatchObject({ ip: '127.0.0.1' });

@@ -10,9 +10,10 @@ import {
   PASSWORD,
   refreshCookie,
   signedIn,
+  startApiServer,
   uniqueEmail,
 } from '../helpers/http-auth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,7 +23,7 @@ describe('browser API over HTTP', () => {
   let clock: ManualClock;
   beforeAll(async () => {
     clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    server = await startServer({}, { clock });
+    server = await startApiServer({}, { clock });
   });
   afterAll(() => server.close());
   const client = (headers: Record<string, string> = { 'user-agent': CHROME_LINUX }) => new BrowserClient(server.url, headers);
@@ -159,7 +160,7 @@ describe('browser API over HTTP', () => {
 
     it('the Max-Age of the cookie is the session\'s remaining life', async () => {
       const local = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-      const s = await startServer({ LATCHKEY_REFRESH_IDLE_TTL: '600', LATCHKEY_SESSION_MAX_AGE: '1000' }, { clock: local });
+      const s = await startApiServer({ LATCHKEY_REFRESH_IDLE_TTL: '600', LATCHKEY_SESSION_MAX_AGE: '1000' }, { clock: local });
       try {
         const c = new BrowserClient(s.url);
         const email = uniqueEmail();
@@ -175,8 +176,9 @@ describe('browser API over HTTP', () => {
     });
 
     it('Secure is added for an https issuer or LATCHKEY_COOKIE_SECURE=true', async () => {
-      for (const env of [{ LATCHKEY_ISSUER: 'https://auth.latchkey.test' }, { LATCHKEY_COOKIE_SECURE: 'true' }]) {
-        const s = await startServer(env);
+      const settings: Array<Record<string, string>> = [{ LATCHKEY_ISSUER: 'https://auth.latchkey.test' }, { LATCHKEY_COOKIE_SECURE: 'true' }];
+      for (const env of settings) {
+        const s = await startApiServer(env);
         try {
           const c = new BrowserClient(s.url);
           const email = uniqueEmail();
@@ -201,7 +203,9 @@ describe('browser API over HTTP', () => {
       const res = await c.request('POST', '/auth/logout', undefined, { origin: ORIGIN });
       expect(res.status).toBe(204);
       expect(res.body).toBeUndefined();
-      expect(isCleared(refreshCookie(res.setCookie))).toBe(true);
+      const cleared = refreshCookie(res.setCookie);
+      expect(isCleared(cleared)).toBe(true);
+      expect(cleared.attributes).toMatchObject({ path: '/auth', httponly: true, samesite: 'Strict' }); // same path, or browsers keep it
       expect((await server.latchkey.store.findSession(sessionId))?.revokeReason).toBe('logout');
 
       c.refreshCookie = token;
@@ -400,7 +404,7 @@ describe('browser API over HTTP', () => {
     });
 
     it('GET /readyz answers 503 when the database does not answer, /healthz still 200', async () => {
-      const s = await startServer();
+      const s = await startApiServer();
       try {
         await s.latchkey.store.close();
         const ready = await new BrowserClient(s.url).request('GET', '/readyz');

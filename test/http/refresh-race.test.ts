@@ -3,8 +3,8 @@ import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { CHROME_LINUX } from '../helpers/browser-client.ts';
-import { expectError, ORIGIN, refreshCookie, signedIn } from '../helpers/http-auth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { expectError, ORIGIN, refreshCookie, signedIn, startApiServer } from '../helpers/http-auth.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const CONCURRENT = 20;
 
@@ -93,7 +93,7 @@ describe(`${CONCURRENT} concurrent refreshes with one cookie`, () => {
 
   it('all succeed with the same new token, one rotation, and the session survives', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    server = await startServer({ LATCHKEY_REFRESH_GRACE: '10' }, { clock });
+    server = await startApiServer({ LATCHKEY_REFRESH_GRACE: '10' }, { clock });
     const { client, userId, sessionId } = await signedIn(server.url);
     const original = client.refreshCookie!;
     clock.advance(5);
@@ -118,7 +118,7 @@ describe(`${CONCURRENT} concurrent refreshes with one cookie`, () => {
 
   it('after the grace window the pre-race token is reuse and ends the session', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    server = await startServer({ LATCHKEY_REFRESH_GRACE: '10' }, { clock });
+    server = await startApiServer({ LATCHKEY_REFRESH_GRACE: '10' }, { clock });
     const { client, userId, sessionId } = await signedIn(server.url);
     const original = client.refreshCookie!;
     const { next } = await race(server.url, original);
@@ -131,7 +131,7 @@ describe(`${CONCURRENT} concurrent refreshes with one cookie`, () => {
   });
 
   it('holds with the real clock too', async () => {
-    server = await startServer();
+    server = await startApiServer();
     const { client, userId, sessionId } = await signedIn(server.url);
     const { next } = await race(server.url, client.refreshCookie!);
     expect(await server.latchkey.store.findSession(sessionId)).toMatchObject({ counter: 1, revokedAt: null });
@@ -141,7 +141,7 @@ describe(`${CONCURRENT} concurrent refreshes with one cookie`, () => {
 
   it('pipelined on one socket (handlers interleave): the same outcome', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    server = await startServer({}, { clock });
+    server = await startApiServer({}, { clock });
     const { client, userId, sessionId } = await signedIn(server.url);
     const answers = await pipelinedRefreshes(server.url, client.refreshCookie!, CONCURRENT);
     expect(answers.map((a) => a.status)).toEqual(Array(CONCURRENT).fill(200));
@@ -154,7 +154,7 @@ describe(`${CONCURRENT} concurrent refreshes with one cookie`, () => {
 
   it('a second race on the new token also yields one rotation', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    server = await startServer({}, { clock });
+    server = await startApiServer({}, { clock });
     const { client, sessionId } = await signedIn(server.url);
     const first = await race(server.url, client.refreshCookie!);
     clock.advance(30);

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { BrowserClient, FIREFOX_WINDOWS, SAFARI_IPHONE } from '../helpers/browser-client.ts';
-import { uniqueEmail } from '../helpers/http-auth.ts';
-import { startServer } from '../helpers/server.ts';
+import { startApiServer, uniqueEmail } from '../helpers/http-auth.ts';
 
 /** Every byte form in which a secret might sit in a file. */
 function forms(secret: string): Buffer[] {
@@ -32,7 +31,7 @@ function tokenForms(token: string): Buffer[] {
 describe('what the SQLite file holds', () => {
   it('no refresh token (in any form) and no password after logins and refreshes', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    const server = await startServer({}, { clock });
+    const server = await startApiServer({}, { clock });
     const tokens: string[] = [];
     const passwords = ['Tr0ub4dor&3 is a horse', 'pässwörd mit ümläuten 🔑', 'plain password nine'];
     const emails: string[] = [];

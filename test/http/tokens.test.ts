@@ -5,8 +5,8 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { BrowserClient } from '../helpers/browser-client.ts';
-import { decodeJwt, PASSWORD, signedIn, uniqueEmail } from '../helpers/http-auth.ts';
-import { ISSUER, startServer } from '../helpers/server.ts';
+import { decodeJwt, PASSWORD, signedIn, startApiServer, uniqueEmail } from '../helpers/http-auth.ts';
+import { ISSUER } from '../helpers/server.ts';
 
 const KEY_TYPES = { ES256: { kty: 'EC', crv: 'P-256' }, EdDSA: { kty: 'OKP', crv: 'Ed25519' }, RS256: { kty: 'RSA' } } as const;
 
@@ -19,7 +19,7 @@ async function jwks(url: string): Promise<JSONWebKeySet> {
 describe.each(Object.keys(KEY_TYPES) as Array<keyof typeof KEY_TYPES>)('access tokens signed with %s', (alg) => {
   it('carry alg, kid and typ at+jwt, exactly the contract\'s claims, and verify against the published JWKS', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    const server = await startServer({ LATCHKEY_SIGNING_ALG: alg, LATCHKEY_ACCESS_TTL: '300' }, { clock });
+    const server = await startApiServer({ LATCHKEY_SIGNING_ALG: alg, LATCHKEY_ACCESS_TTL: '300' }, { clock });
     try {
       const { client, userId, sessionId } = await signedIn(server.url);
       const token = client.accessToken!;
@@ -66,7 +66,7 @@ describe('signing keys', () => {
   it('survive a restart on the same data dir: same kid in the JWKS, old access token and cookie still accepted', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-restart-'));
     dirs.push(dataDir);
-    const first = await startServer({ LATCHKEY_DATA_DIR: dataDir });
+    const first = await startApiServer({ LATCHKEY_DATA_DIR: dataDir });
     const before = await jwks(first.url);
     const { client, email } = await signedIn(first.url);
     const kid = decodeJwt(client.accessToken!).header.kid;
@@ -74,7 +74,7 @@ describe('signing keys', () => {
     await first.close();
     expect(fs.existsSync(path.join(dataDir, 'latchkey.db'))).toBe(true);
 
-    const second = await startServer({ LATCHKEY_DATA_DIR: dataDir });
+    const second = await startApiServer({ LATCHKEY_DATA_DIR: dataDir });
     try {
       expect(await jwks(second.url)).toEqual(before);
       const moved = new BrowserClient(second.url);
@@ -89,8 +89,8 @@ describe('signing keys', () => {
   });
 
   it('another data dir means another key: a token from one server is refused by the other', async () => {
-    const a = await startServer();
-    const b = await startServer();
+    const a = await startApiServer();
+    const b = await startApiServer();
     try {
       const { client } = await signedIn(a.url);
       expect((await jwks(a.url)).keys[0]?.kid).not.toBe((await jwks(b.url)).keys[0]?.kid);
@@ -104,7 +104,7 @@ describe('signing keys', () => {
   });
 
   it('a rotated key keeps verifying the tokens it signed while the new one signs', async () => {
-    const server = await startServer();
+    const server = await startApiServer();
     try {
       const email = uniqueEmail();
       const { client } = await signedIn(server.url, { email });

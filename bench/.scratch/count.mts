@@ -1,0 +1,18 @@
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { KyselyStore } from '../../src/store/kysely-store.ts';
+import { startServer } from '../../test/helpers/server.ts';
+import { BrowserClient } from '../../test/helpers/browser-client.ts';
+const db = new SQLite(':memory:');
+const seen: string[] = [];
+const store = new KyselyStore(new Kysely<any>({ dialect: new SqliteDialect({ database: db }), log: (e) => { seen.push(e.query.sql.slice(0, 70)); } }));
+await store.migrate();
+const server = await startServer({ LATCHKEY_LOGIN_IP_LIMIT: '0' }, { store });
+const c = new BrowserClient(server.url, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36' });
+console.log((await c.register('a@example.com', 'correct-horse-battery-staple-9173')).status);
+console.log((await c.login('a@example.com', 'correct-horse-battery-staple-9173')).status);
+await c.refresh();
+seen.length = 0;
+const r = await c.refresh({ origin: 'http://latchkey.test' });
+console.log(r.status, seen);
+await server.close();

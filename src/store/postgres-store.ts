@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { KyselyStore } from './kysely-store.ts';
+import type { NewEvent, RotationUpdate } from './store.ts';
+
+/**
+ * The store on PostgreSQL: {@link KyselyStore} with the one method where a round trip matters.
+ * A rotation is a single statement (a data-modifying CTE: the conditional UPDATE, then the event
+ * INSERT only if it won), so it costs one round trip instead of five (BEGIN, UPDATE, INSERT,
+ * COMMIT and the pool's checkout), with the same semantics: one statement is atomic, and of
+ * concurrent callers with the same `fromCounter` the row lock lets exactly one UPDATE match.
+ *
+ * @example
+ * const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }))
+ */
+export class PostgresStore extends KyselyStore {
+  override async rotateSession(id: string, fromCounter: number, update: RotationUpdate, events: readonly NewEvent[]): Promise<boolean> {
+    const rotated = sql`UPDATE sessions SET counter = ${fromCounter + 1}, rotated_at = ${update.at}, last_active_at = ${update.at},
+      last_ip = ${update.lastIp}, expires_at = ${update.expiresAt}
+      WHERE id = ${id} AND counter = ${fromCounter} AND revoked_at IS NULL RETURNING id`;
+    const values = events.map(
+      (e) => sql`(${e.id ?? randomUUID()}::text, ${e.userId}::text, ${e.type}::text, ${e.at}::bigint, ${e.sessionId}::text,
+        ${e.ip}::text, ${e.userAgent}::text, ${e.detail ? JSON.stringify(e.detail) : null}::text)`,
+    );
+    // A data-modifying CTE runs to completion whether or not the outer query reads it.
+    const query =
+      values.length === 0
+        ? sql<{ won: number }>`WITH rotated AS (${rotated}) SELECT count(*)::int AS won FROM rotated`
+        : sql<{ won: number }>`WITH rotated AS (${rotated}),
+            logged AS (INSERT INTO events (id, user_id, type, at, session_id, ip, user_agent, detail)
+              SELECT * FROM (VALUES ${sql.join(values)}) AS v WHERE EXISTS (SELECT 1 FROM rotated) RETURNING 1)
+            SELECT (SELECT count(*) FROM rotated)::int AS won`;
+    const { rows } = await query.execute(this.database);
+    return rows[0]?.won === 1;
+  }
+}
