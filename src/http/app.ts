@@ -17,7 +17,7 @@ import { metricsRoutes } from './metrics-routes.ts';
 import { installObservability, requestId } from './observability.ts';
 import { drainConnectionsOnClose } from '../lifecycle.ts';
 import type { LatchkeyMetrics } from '../metrics.ts';
-import { securityHeaders } from './security-headers.ts';
+import { hardenReply, securityHeaders } from './security-headers.ts';
 import { wellKnownRoutes } from './well-known-routes.ts';
 
 /** Everything the HTTP layer calls into. Built by src/server.ts. */
@@ -74,7 +74,7 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
     bodyLimit: 16 * 1024,
     routerOptions: { maxParamLength: 200 },
     requestTimeout: 30_000,
-    frameworkErrors: errorHandler,
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, hardenReply(reply)),
     clientErrorHandler,
     return503OnClosing: true,
     requestIdHeader: false,

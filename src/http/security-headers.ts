@@ -19,6 +19,12 @@ export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
  * app.addHook('onSend', securityHeaders)
  */
 export async function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  hardenReply(reply);
+  return payload;
+}
+
+/** Sets the headers of {@link securityHeaders} on `reply`, for answers sent outside the hooks (framework errors). */
+export function hardenReply(reply: FastifyReply): FastifyReply {
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
   reply.header('x-frame-options', 'DENY');
@@ -29,5 +35,5 @@ export async function securityHeaders(_request: FastifyRequest, reply: FastifyRe
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   const type = String(reply.getHeader('content-type') ?? '');
   reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
-  return payload;
+  return reply;
 }
