@@ -9,7 +9,10 @@ if (!enabled) console.warn('skipping PostgreSQL store conformance suite: TEST_DA
 describe.skipIf(!enabled)('PostgreSQL store', () => {
   testStore('PostgreSQL', async () => {
     const db = (await createTestDatabase())!;
-    const store = await openPostgresStore(db.url);
+    const store = await openPostgresStore(db.url).catch(async (err: unknown) => {
+      await db.drop();
+      throw err;
+    });
     return {
       store,
       async contenders(n) {
