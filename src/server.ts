@@ -9,6 +9,7 @@ import { ServerSecret } from './core/server-secret.ts';
 import { startSweeper } from './gc.ts';
 import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
 import { FallbackRateLimiter } from './http/fallback-rate-limiter.ts';
+import { logSerializers } from './http/log-serializers.ts';
 import { LoginThrottle } from './http/login-throttle.ts';
 import { openRateLimiter } from './http/open-rate-limiter.ts';
 import { SecurityEventSink } from './http/observability.ts';
@@ -69,9 +70,9 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const throttle = new LoginThrottle(limiter, config.throttle, auth);
   const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle };
   // Redaction applies to every logger built from options, including one a caller passes in.
-  const redact = { paths: LOG_REDACTIONS, censor: '[redacted]' };
-  const logger = options.logger === undefined ? { level: config.logLevel, redact }
-    : typeof options.logger === 'object' && options.logger !== null ? { redact, ...options.logger } : options.logger;
+  const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
+  const logger = options.logger === undefined ? { level: config.logLevel, ...safe }
+    : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
   const app = buildApp(services, { logger });
   events.logger = app.log;
   if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;

@@ -130,7 +130,10 @@ export function authRoutes(services: Services): FastifyPluginAsync {
       { schema: { ...authDocs.password, body: passwordBody } },
       async (request, reply) => {
         const { session } = await caller(request);
-        await auth.changePassword(session.userId, session.id, request.body, requestContext(request));
+        const context = requestContext(request);
+        // Guesses of the current password count with the login guesses for this account and IP.
+        const { email } = await auth.user(session.userId);
+        await throttle.login(email, context, () => auth.changePassword(session.userId, session.id, request.body, context));
         return reply.code(204).send();
       },
     );

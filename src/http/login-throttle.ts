@@ -51,7 +51,11 @@ export class LoginThrottle {
     private readonly auth: Pick<Auth, 'recordLoginFailure'>,
   ) {}
 
-  /** Runs `attempt` (a password check) unless the IP or the account+IP pair is over its limit. @throws too_many_requests */
+  /**
+   * Runs `attempt` (anything that checks the account's password) unless the IP or the account+IP
+   * pair is over its limit; `attempt` failing with `invalid_credentials` is what keeps a count.
+   * @throws too_many_requests, or whatever `attempt` throws
+   */
   async login<T>(email: string, request: RequestContext, attempt: () => Promise<T>): Promise<T> {
     const ip = clientKey(request.ip);
     const pair = `login:fail:${emailKey(email)}:${ip}`;
@@ -62,9 +66,15 @@ export class LoginThrottle {
       await this.auth.recordLoginFailure(email, request, 'throttled');
       throw refusal;
     }
-    const result = await attempt();
-    if (this.settings.loginFailures.limit > 0) await this.limiter.reset(pair);
-    return result;
+    try {
+      const result = await attempt();
+      await this.#forget(pair);
+      return result;
+    } catch (err) {
+      // Only a wrong password keeps its count (a weak new password, say, proved the current one right).
+      if (!(err instanceof LatchkeyError && err.code === 'invalid_credentials')) await this.#forget(pair);
+      throw err;
+    }
   }
 
   /** Counts a sign-up from the request's IP. @throws too_many_requests */
@@ -77,6 +87,10 @@ export class LoginThrottle {
   async refresh(request: RequestContext): Promise<void> {
     const refusal = await this.#check(`refresh:ip:${clientKey(request.ip)}`, this.settings.refreshPerIp);
     if (refusal) throw refusal;
+  }
+
+  async #forget(pair: string): Promise<void> {
+    if (this.settings.loginFailures.limit > 0) await this.limiter.reset(pair);
   }
 
   async #check(key: string, { limit, window }: Limit): Promise<LatchkeyError | undefined> {

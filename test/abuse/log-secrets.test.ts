@@ -12,7 +12,7 @@ describe('secrets never reach the log (debug level, production logger configurat
   const secrets: string[] = [PASSWORD, WRONG];
 
   beforeAll(async () => {
-    server = await startLoggedServer({ LATCHKEY_LOGIN_FAILURE_LIMIT: '1', LATCHKEY_REFRESH_GRACE: '0' }, { level: 'trace' });
+    server = await startLoggedServer({ LATCHKEY_LOGIN_FAILURE_LIMIT: '2', LATCHKEY_REFRESH_GRACE: '0' }, { level: 'trace' });
   });
   afterAll(() => server.close());
 
@@ -38,7 +38,9 @@ describe('secrets never reach the log (debug level, production logger configurat
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': CHROME_LINUX },
         body: new URLSearchParams(body).toString(),
       });
-    const granted = await (await form({ grant_type: 'password', username: email, password: PASSWORD })).json();
+    const grant = await form({ grant_type: 'password', username: email, password: PASSWORD });
+    expect(grant.status).toBe(200);
+    const granted = await grant.json();
     secrets.push(granted.access_token, granted.refresh_token);
     const rotated = await (await form({ grant_type: 'refresh_token', refresh_token: granted.refresh_token })).json();
     secrets.push(rotated.access_token, rotated.refresh_token);
@@ -48,6 +50,7 @@ describe('secrets never reach the log (debug level, production logger configurat
 
     // Failures: a wrong password (then throttled), malformed JSON holding the password, a body too
     // large, a forged bearer token and a cookie on a foreign origin.
+    expect((await browser.login(email, WRONG)).status).toBe(401);
     expect((await browser.login(email, WRONG)).status).toBe(401);
     expect((await browser.login(email, PASSWORD)).status).toBe(429);
     const raw = `{"email":"${email}","password":"${PASSWORD}",`;
@@ -60,7 +63,12 @@ describe('secrets never reach the log (debug level, production logger configurat
     const cookie = `latchkey_refresh=${refreshCookie(refreshed.setCookie).value}`;
     expect((await fetch(`${server.url}/auth/refresh`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' } })).status).toBe(403);
 
+    // Tokens sent in a URL (wrong, but clients do it) are redacted from the logged request line.
+    expect((await fetch(`${server.url}/auth/me?access_token=${login.body.access_token}&limit=1`)).status).toBe(401);
+    expect((await fetch(`${server.url}/oauth/revoke?token=${rotated.refresh_token}`, { method: 'POST' })).status).toBe(400);
+
     const lines = server.raw;
+    expect(lines.some((line) => line.includes('/auth/me?access_token=[redacted]&limit=1'))).toBe(true);
     // The log is really there and really at debug level: requests, responses and security events.
     expect(lines.length).toBeGreaterThan(30);
     const parsed = server.lines();

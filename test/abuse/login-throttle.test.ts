@@ -182,3 +182,27 @@ describe('sign-up and token endpoint limits', () => {
     expect(viaToken.status).toBe(429);
   });
 });
+
+describe('password change shares the account+IP count', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ LATCHKEY_TRUST_PROXY: 'loopback' }, { clock: new ManualClock(Date.parse('2026-05-01T08:00:00Z')) });
+  });
+  afterAll(() => server.close());
+
+  it('guessing the current password with a stolen access token is throttled; weak new passwords are not guesses', async () => {
+    const email = uniqueEmail('changer');
+    const me = from(server.url, '203.0.113.110');
+    await me.register(email, PASSWORD);
+    expect((await me.login(email, PASSWORD)).status).toBe(200);
+    for (let i = 0; i < 6; i++) {
+      expectError(await me.request('POST', '/auth/password', { currentPassword: PASSWORD, newPassword: 'password1' }), 400, 'weak_password');
+    }
+    for (let i = 0; i < 5; i++) {
+      expectError(await me.request('POST', '/auth/password', { currentPassword: `guess ${i}`, newPassword: 'a whole new passphrase' }), 401, 'invalid_credentials');
+    }
+    expectThrottled(await me.request('POST', '/auth/password', { currentPassword: PASSWORD, newPassword: 'a whole new passphrase' }), 900);
+    expectThrottled(await me.login(email, PASSWORD), 900);
+    expect((await from(server.url, '198.51.100.111').login(email, PASSWORD)).status).toBe(200);
+  });
+});

@@ -7,7 +7,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { runCli } from './run-cli.ts';
 
-const PASSWORD = 'a long passphrase for ann';
+const PASSWORD = 'correct horse battery staple 7';
+const BOB_PASSWORD = 'purple monkey dishwasher 42';
 
 function claimsOf(token: string | undefined): Record<string, unknown> {
   return JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
@@ -34,7 +35,7 @@ describe('latchkey command line: usage and exit codes', () => {
     });
     // --help never does the work: no database was created by any of these
     expect(fs.existsSync(path.join(dataDir, 'latchkey.db'))).toBe(false);
-  }, 60_000);
+  }, 120_000);
 
   it('answers a wrong command line with exit 2 and the usage, a failed operation with exit 1', async () => {
     const [unknown, noSub, badOption, badRole, badSetting, noUser] = await Promise.all([
@@ -58,7 +59,7 @@ describe('latchkey command line: usage and exit codes', () => {
     expect(noUser.code).toBe(1);
     expect(noUser.stderr).toContain('No user with the e-mail address nobody@example.com');
     for (const r of [unknown, noSub, badOption, badRole, badSetting, noUser]) expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  }, 60_000);
+  }, 120_000);
 
   it('config check prints the effective settings with every secret masked', async () => {
     const secret = 'f'.repeat(64);
@@ -98,7 +99,7 @@ describe('latchkey command line: usage and exit codes', () => {
     const list = await runCli(['users', 'list', '--json'], env);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
 
 /** The operator's whole day, on one store, with a real server sharing it. */
@@ -122,13 +123,13 @@ function operatorSuite(storeName: string, storeEnv: () => Record<string, string>
     const again = await cli(['users', 'create', 'ann@example.com'], { LATCHKEY_NEW_PASSWORD: PASSWORD });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('exists already');
-    const bob = await cli(['users', 'create', 'bob@example.com'], {}, "bob's own long passphrase\n");
+    const bob = await cli(['users', 'create', 'bob@example.com'], {}, `${BOB_PASSWORD}\n`);
     expect(bob.code).toBe(0);
 
     // the server on the same store accepts both passwords exactly as given (no trailing newline)
     expect((await new BrowserClient(server.url).login('ann@example.com', PASSWORD)).status).toBe(200);
-    expect((await new BrowserClient(server.url).login('bob@example.com', "bob's own long passphrase")).status).toBe(200);
-    expect((await new BrowserClient(server.url).login('bob@example.com', "bob's own long passphrase\n")).status).toBe(401);
+    expect((await new BrowserClient(server.url).login('bob@example.com', BOB_PASSWORD)).status).toBe(200);
+    expect((await new BrowserClient(server.url).login('bob@example.com', `${BOB_PASSWORD}\n`)).status).toBe(401);
 
     const list = await cli(['users', 'list']);
     expect(list.code).toBe(0);
@@ -137,7 +138,7 @@ function operatorSuite(storeName: string, storeEnv: () => Record<string, string>
     const users = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
     expect(users.map((u) => u.email)).toEqual(['Ann@Example.com', 'bob@example.com']);
     expect(json.stdout).not.toContain('argon2');
-  }, 60_000);
+  }, 120_000);
 
   it(`grants and takes roles; they travel in the access token (${storeName})`, async () => {
     const client = new BrowserClient(server.url);
@@ -157,13 +158,13 @@ function operatorSuite(storeName: string, storeEnv: () => Record<string, string>
     expect((await cli(['users', 'roles', 'ann@example.com', 'remove', 'billing:read'])).code).toBe(0);
     expect((await client.refresh()).status).toBe(200);
     expect(claimsOf(client.accessToken).roles).toBeUndefined();
-  }, 60_000);
+  }, 120_000);
 
   it(`lists sessions and ends one by id or all of a user's (${storeName})`, async () => {
     const phone = new BrowserClient(server.url);
     const laptop = new BrowserClient(server.url);
-    const phoneLogin = await phone.login('bob@example.com', "bob's own long passphrase");
-    const laptopLogin = await laptop.login('bob@example.com', "bob's own long passphrase");
+    const phoneLogin = await phone.login('bob@example.com', BOB_PASSWORD);
+    const laptopLogin = await laptop.login('bob@example.com', BOB_PASSWORD);
     const listed = await cli(['sessions', 'list', '--user', 'bob@example.com', '--json']);
     expect(listed.code).toBe(0);
     const ids = (JSON.parse(listed.stdout) as Array<{ id: string }>).map((s) => s.id);
@@ -188,7 +189,7 @@ function operatorSuite(storeName: string, storeEnv: () => Record<string, string>
     expect(revoked.filter((e) => e.detail?.reason === 'revoked_by_admin').map((e) => e.sessionId)).toEqual(
       expect.arrayContaining([phoneLogin.body.session_id, laptopLogin.body.session_id]),
     );
-  }, 60_000);
+  }, 120_000);
 
   it(`disables a user: every session ends, logins and refreshes are refused; enable lets her back (${storeName})`, async () => {
     const a = new BrowserClient(server.url);
@@ -208,7 +209,7 @@ function operatorSuite(storeName: string, storeEnv: () => Record<string, string>
     const back = new BrowserClient(server.url);
     expect((await back.login('ann@example.com', PASSWORD)).status).toBe(200);
     expect((await a.refresh()).status).toBe(401); // ended sessions stay ended
-  }, 60_000);
+  }, 120_000);
 
   it(`rotates and lists signing keys, migrates and collects garbage (${storeName})`, async () => {
     const before = (await cli(['keys', 'list'])).stdout.trim().split('\n');
@@ -226,7 +227,7 @@ function operatorSuite(storeName: string, storeEnv: () => Record<string, string>
     const gc = await cli(['gc']);
     expect(gc.code).toBe(0);
     expect(gc.stdout).toMatch(/removed \d+ sessions, \d+ events, \d+ keys/);
-  }, 60_000);
+  }, 120_000);
 }
 
 describe('latchkey command line on SQLite', () => {

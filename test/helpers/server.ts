@@ -12,6 +12,16 @@ export const TEST_ARGON2: Argon2Cost = { memoryCost: 1024, timeCost: 1, parallel
 
 export const ISSUER = 'http://latchkey.test';
 
+/**
+ * Every test client comes from 127.0.0.1, so the per-IP limits (login, sign-up, refresh) are off
+ * unless a test sets them (test/abuse does). The per-account+IP failure limit stays at its default.
+ */
+export const PER_IP_LIMITS_OFF: Readonly<Record<string, string>> = {
+  LATCHKEY_LOGIN_IP_LIMIT: '0',
+  LATCHKEY_REGISTER_IP_LIMIT: '0',
+  LATCHKEY_REFRESH_IP_LIMIT: '0',
+};
+
 export interface TestServer {
   readonly url: string;
   readonly latchkey: Latchkey;
@@ -28,7 +38,7 @@ export async function startServer(
   options: { clock?: Clock; store?: Store; argon2?: Argon2Cost; logger?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-test-'));
-  const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_ISSUER: ISSUER, ...env });
+  const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_ISSUER: ISSUER, ...PER_IP_LIMITS_OFF, ...env });
   const latchkey = await createLatchkey(config, {
     clock: options.clock,
     store: options.store,

@@ -87,7 +87,7 @@ describe('SIGKILL under refresh load', () => {
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     await Promise.all(loops);
-    expect(rotations).toBeGreaterThan(SESSIONS * 5); // there was real load
+    expect(rotations).toBeGreaterThan(SESSIONS * 2); // there was real load
 
     // On disk, before anything restarts: intact, and every rotation whole (its counter and its event together).
     const crashed = inspect();

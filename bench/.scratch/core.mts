@@ -1,0 +1,22 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+import { createLatchkey } from '../../src/server.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import { benchServerEnv } from '../child.ts';
+import { benchSecret, seedSessions, BENCH_UA } from '../seed.ts';
+import { percentile } from '../harness.ts';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lkb-'));
+const { hex, codec } = benchSecret();
+const store = await openSqliteStore(path.join(dir, 'latchkey.db'));
+const { tokens } = await seedSessions(store, codec, 1);
+await store.close();
+const lk = await createLatchkey(loadConfig(benchServerEnv({ LATCHKEY_DATA_DIR: dir, LATCHKEY_SECRET: hex })), { logger: false });
+const ctx = { userAgent: BENCH_UA, ip: '127.0.0.1', deviceId: null };
+let t = tokens[0]!;
+const N = +(process.argv[2] ?? 20000);
+const lat: number[] = [];
+const t0 = performance.now();
+for (let i = 0; i < N; i++) { const a = performance.now(); t = (await lk.auth.refresh(t, ctx)).refreshToken; lat.push(performance.now() - a); }
+const dt = performance.now() - t0;
+console.log('rate', (N / dt * 1000).toFixed(0), 'p50', percentile(lat, 0.5).toFixed(3), 'p99', percentile(lat, 0.99).toFixed(3));
+await lk.close(); fs.rmSync(dir, { recursive: true });
