@@ -284,10 +284,12 @@ export class Auth {
       revokeReason: null,
     };
     const events = await this.o.store.transaction(async (store) => {
-      const live = await store.listLiveSessions(user.id, now);
+      // Only a device id (replace) or a session limit (evict) needs the user's other sessions: without
+      // either, skip reading them (a user with hundreds of sessions made every login slower).
+      const max = this.o.policy.maxSessions;
+      const live = request.deviceId || max > 0 ? await store.listLiveSessions(user.id, now) : [];
       const replaced = request.deviceId ? live.filter((s) => s.deviceId === request.deviceId) : [];
       const remaining = live.filter((s) => !replaced.includes(s));
-      const max = this.o.policy.maxSessions;
       const evicted = max > 0 ? remaining.slice(Math.max(0, max - 1)) : [];
       await this.endSessions(replaced.map((s) => s.id), 'replaced', request, [], store);
       await this.endSessions(evicted.map((s) => s.id), 'limit', request, [], store);

@@ -54,7 +54,12 @@ export class KeyRing {
     const ring = new KeyRing(store, secret, clock, options);
     await ring.reload();
     if (!ring.#keys.some((k) => k.retiredAt === null)) {
-      await ring.rotate();
+      // Another instance starting at the same moment may win the race to create the first key
+      // (the store allows one live key); then we adopt its key.
+      await ring.rotate().catch(async (err: unknown) => {
+        await ring.reload();
+        if (!ring.#keys.some((k) => k.retiredAt === null)) throw err;
+      });
     }
     return ring;
   }
@@ -96,7 +101,7 @@ export class KeyRing {
   /** The published key with this id; re-reads the store once when it is unknown (another instance rotated). */
   async publicKey(kid: string): Promise<LoadedKey | undefined> {
     const known = this.#keys.find((k) => k.kid === kid);
-    if (known || this.clock.now() - this.#loadedAt < 1000) return known;
+    if (known || this.clock.now() - this.#loadedAt < 250) return known;
     await this.reloadOnce();
     return this.#keys.find((k) => k.kid === kid);
   }

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * The schema's history, frozen in time: a migration is never edited once released, only followed
@@ -76,6 +76,9 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('retired_at', 'bigint')
         .execute();
+      // At most one live signing key: two instances starting at once on an empty database cannot
+      // both create one (the second insert fails and that instance adopts the first key).
+      await sql`CREATE UNIQUE INDEX signing_keys_one_live ON signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL`.execute(db);
     },
   },
 };

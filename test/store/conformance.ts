@@ -314,6 +314,13 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         expect(keys).toEqual([second, { ...first, retiredAt: second.createdAt }]);
         expect((await store.listSigningKeys()).filter((k) => k.retiredAt === null)).toEqual([second]);
       });
+
+      it('never holds two live keys, whatever concurrent adds race (instances starting at once)', async () => {
+        const adds = (await racers()).map((s, i) => s.addSigningKey(signingKey(NOW + i)));
+        const outcomes = await Promise.allSettled(adds);
+        expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
+        expect((await store.listSigningKeys()).filter((k) => k.retiredAt === null)).toHaveLength(1);
+      });
     });
 
     describe('sweep', () => {
