@@ -82,6 +82,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     app,
     async close() {
       stopSweeper();
+      keys.close();
       await app.close();
       await limiter.close();
       await store.close();

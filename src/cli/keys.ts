@@ -17,10 +17,10 @@ export const keysCommand: Command = {
     const alg = values.alg ?? config.signingAlg;
     if (alg !== 'ES256' && alg !== 'EdDSA' && alg !== 'RS256') throw new UsageError(`--alg must be ES256, EdDSA or RS256, not "${alg}"`);
     await withStore(config, async (store) => {
-      const secret = new ServerSecret(loadServerSecret(config.store));
-      const ring = await KeyRing.open(store, secret, systemClock, { alg: config.signingAlg, accessTtl: config.session.accessTtl });
       if (action === 'rotate') {
-        const kid = await ring.rotate(alg);
+        const secret = new ServerSecret(loadServerSecret(config.store));
+        const ring = await KeyRing.open(store, secret, systemClock, { alg: config.signingAlg, accessTtl: config.session.accessTtl });
+        const kid = await ring.rotate(alg).finally(() => ring.close());
         console.log(`latchkey: new signing key ${kid} (${alg}); running servers sign with it within seconds,`);
         console.log(`and the old key stays published for ${config.session.accessTtl + 60} s so tokens it signed still verify`);
         return;

@@ -41,6 +41,7 @@ export class KeyRing {
   #keys: LoadedKey[] = [];
   #loadedAt = 0;
   #reloading: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly store: KeyStore,
@@ -61,7 +62,20 @@ export class KeyRing {
         if (!ring.#keys.some((k) => k.retiredAt === null)) throw err;
       });
     }
+    // Re-read on a timer, not on use: an instance idle for an hour must not sign its first token with
+    // a key retired (and unpublished) meanwhile, nor serve an old JWKS.
+    ring.#timer = setInterval(() => {
+      ring.reloadOnce().catch(() => {
+        // the store is unreachable: keep the keys we have; /readyz reports the outage
+      });
+    }, options.reloadEveryMs ?? 5000);
+    ring.#timer.unref();
     return ring;
+  }
+
+  /** Stops re-reading the store. */
+  close(): void {
+    clearInterval(this.#timer);
   }
 
   /** Creates a new signing key and retires the others. Returns the new key id. */
@@ -82,7 +96,6 @@ export class KeyRing {
 
   /** The key that signs new tokens: the newest live one. */
   signingKey(): LoadedKey {
-    this.reloadIfStale();
     const key = this.#keys.find((k) => k.retiredAt === null) ?? this.#keys[0];
     if (!key) throw new Error('the key ring is empty');
     return key;
@@ -108,20 +121,11 @@ export class KeyRing {
 
   /** The JWK Set of every published key (RFC 7517), for `/.well-known/jwks.json`. */
   jwks(): { keys: JWK[] } {
-    this.reloadIfStale();
     return { keys: this.#keys.filter((k) => this.isPublished(k)).map((k) => k.jwk) };
   }
 
   private isPublished(key: { retiredAt: number | null }): boolean {
     return key.retiredAt === null || key.retiredAt + (this.options.accessTtl + 60) * 1000 > this.clock.now();
-  }
-
-  private reloadIfStale(): void {
-    if (this.clock.now() - this.#loadedAt >= (this.options.reloadEveryMs ?? 5000)) {
-      this.reloadOnce().catch(() => {
-        // the store is unreachable: keep signing with the keys we have; readiness reports the outage
-      });
-    }
   }
 
   private reloadOnce(): Promise<void> {
