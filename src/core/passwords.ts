@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import { fail } from './errors.ts';
 
 /** `Algorithm.Argon2id`: the enum is `const`, which verbatimModuleSyntax cannot import. */
 const ARGON2ID = 2 as Algorithm;
@@ -16,7 +17,9 @@ export const OWASP_ARGON2ID: Argon2Cost = Object.freeze({ memoryCost: 19_456, ti
 /**
  * Hashes and checks passwords with argon2id, at most `concurrency` at once (default: one per core).
  * Hashes run on libuv's pool, which WebCrypto and file I/O share: the queue keeps a burst of logins
- * from starving everything else. Passwords are NFKC-normalised before hashing.
+ * from starving everything else. At most `maxWaiting` wait (default 256, about 2 s of work at
+ * OWASP's cost on 2 cores); beyond that a login is shed at once with `service_unavailable` rather
+ * than queued for longer than any client waits. Passwords are NFKC-normalised before hashing.
  *
  * @example
  * const passwords = new PasswordHasher()
@@ -26,13 +29,15 @@ export const OWASP_ARGON2ID: Argon2Cost = Object.freeze({ memoryCost: 19_456, ti
 export class PasswordHasher {
   readonly #cost: Argon2Cost;
   readonly #limit: number;
+  readonly #maxWaiting: number;
   #running = 0;
   readonly #waiting: Array<() => void> = [];
   #dummy: Promise<string> | undefined;
 
-  constructor(cost: Argon2Cost = OWASP_ARGON2ID, concurrency = availableParallelism()) {
+  constructor(cost: Argon2Cost = OWASP_ARGON2ID, concurrency = availableParallelism(), maxWaiting = 256) {
     this.#cost = cost;
     this.#limit = Math.max(1, concurrency);
+    this.#maxWaiting = maxWaiting;
   }
 
   hash(password: string): Promise<string> {
@@ -55,13 +60,19 @@ export class PasswordHasher {
   }
 
   async #queued<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#running++;
+    if (this.#running < this.#limit) {
+      this.#running++;
+    } else if (this.#waiting.length >= this.#maxWaiting) {
+      throw fail('service_unavailable', 'Too many sign-ins at once; try again in a moment.', 1);
+    } else {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve)); // a finishing hash hands over its slot
+    }
     try {
       return await work();
     } finally {
-      this.#running--;
-      this.#waiting.shift()?.();
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
     }
   }
 }
