@@ -18,8 +18,25 @@ export async function openSqliteStore(file: string): Promise<KyselyStore> {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const store = new KyselyStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
-  await store.migrate();
+  await migrateAlongsideOthers(store);
   return store;
+}
+
+/**
+ * Kysely's migration lock does not hold across processes on SQLite (its transactions start
+ * deferred), so two processes opening a new database at once (a server and a CLI command, say)
+ * can both try the first migration; the loser's transaction rolls back whole. Trying again
+ * after a moment then finds the schema up to date.
+ */
+async function migrateAlongsideOthers(store: KyselyStore, attempts = 20): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.migrate();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    }
+  }
 }
 
 /**

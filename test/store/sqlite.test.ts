@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 import { testStore } from './conformance.ts';
@@ -57,4 +58,21 @@ testStore('SQLite', async () => {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe('a new SQLite database opened by several processes at once', () => {
+  it('is migrated once, and every opener gets a working store', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-migrate-'));
+      const file = path.join(dir, 'latchkey.db');
+      const opened = await Promise.all(Array.from({ length: 8 }, () => threadStore(file)));
+      try {
+        await Promise.all(opened.map((o) => o.store.ping()));
+        expect(await opened[0]!.store.listUsers(10, 0)).toEqual([]);
+      } finally {
+        await Promise.all(opened.map((o) => o.close()));
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }, 60_000);
 });
