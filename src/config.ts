@@ -14,6 +14,11 @@ export interface Config {
   readonly audience: string;
   readonly session: SessionPolicy;
   readonly signingAlg: SigningAlg;
+  /**
+   * Seconds a new signing key is published before it signs (`LATCHKEY_KEY_ACTIVATION_DELAY`, default 30):
+   * every instance and every verifier's JWKS cache knows a key before the first token it signs.
+   */
+  readonly keyActivationDelay: number;
   readonly http: HttpConfig;
   readonly store: StoreConfig;
   /** `REDIS_URL`: shares rate limits across instances. */
@@ -81,6 +86,7 @@ export function loadConfig(env: Env = process.env): Config {
     audience: read.string('LATCHKEY_AUDIENCE', issuer),
     session: Object.freeze(session),
     signingAlg: read.choice('LATCHKEY_SIGNING_ALG', ['ES256', 'EdDSA', 'RS256'], 'ES256'),
+    keyActivationDelay: read.int('LATCHKEY_KEY_ACTIVATION_DELAY', 30, 0, 3600),
     http: Object.freeze({
       allowedOrigins: Object.freeze(read.list('LATCHKEY_ALLOWED_ORIGINS', [new URL(issuer).origin]).map(origin(read))),
       trustProxy: Object.freeze(read.list('LATCHKEY_TRUST_PROXY', []).map(proxy(read))),

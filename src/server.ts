@@ -46,7 +46,11 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await openStore(config.store));
   const secret = new ServerSecret(loadServerSecret(config.store));
-  const keys = await KeyRing.open(store, secret, clock, { alg: config.signingAlg, accessTtl: config.session.accessTtl });
+  const keys = await KeyRing.open(store, secret, clock, {
+    alg: config.signingAlg,
+    accessTtl: config.session.accessTtl,
+    activationDelay: config.keyActivationDelay,
+  });
   const metrics = new LatchkeyMetrics();
   const events = new SecurityEventSink(metrics);
   const auth = new Auth({

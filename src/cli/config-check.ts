@@ -42,6 +42,7 @@ export function effectiveSettings(config: Config, env: NodeJS.ProcessEnv): Effec
     ['LATCHKEY_UA_CHANGE', s.uaChange],
     ['LATCHKEY_MAX_SESSIONS', `${s.maxSessions}`],
     ['LATCHKEY_SIGNING_ALG', config.signingAlg],
+    ['LATCHKEY_KEY_ACTIVATION_DELAY', `${config.keyActivationDelay}`],
     ['LATCHKEY_TRUST_PROXY', config.http.trustProxy.join(',') || '(unset: X-Forwarded-For is ignored)'],
     ['LATCHKEY_ALLOWED_ORIGINS', config.http.allowedOrigins.join(',')],
     ['LATCHKEY_COOKIE_NAME', config.http.cookieName],

@@ -19,10 +19,14 @@ export const keysCommand: Command = {
     await withStore(config, async (store) => {
       if (action === 'rotate') {
         const secret = new ServerSecret(loadServerSecret(config.store));
-        const ring = await KeyRing.open(store, secret, systemClock, { alg: config.signingAlg, accessTtl: config.session.accessTtl });
+        const ring = await KeyRing.open(store, secret, systemClock, {
+          alg: config.signingAlg,
+          accessTtl: config.session.accessTtl,
+          activationDelay: config.keyActivationDelay,
+        });
         const kid = await ring.rotate(alg).finally(() => ring.close());
-        console.log(`latchkey: new signing key ${kid} (${alg}); running servers sign with it within seconds,`);
-        console.log(`and the old key stays published for ${config.session.accessTtl + 60} s so tokens it signed still verify`);
+        console.log(`latchkey: new signing key ${kid} (${alg}), published now; running servers sign with it in ${config.keyActivationDelay} s,`);
+        console.log(`and the old key stays published until every token it signed has expired`);
         return;
       }
       for (const key of await store.listSigningKeys()) {

@@ -27,6 +27,11 @@ export interface KeyRingOptions {
   readonly accessTtl: number;
   /** How often the ring re-reads the store, so a `keys rotate` reaches running servers (ms, default 5000). */
   readonly reloadEveryMs?: number;
+  /**
+   * Seconds a new key is published before it signs (default 0). Set it above the reload interval
+   * plus the JWKS cache life, so that no verifier meets a token before the key that signed it.
+   */
+  readonly activationDelay?: number;
 }
 
 /**
@@ -94,9 +99,14 @@ export class KeyRing {
     this.#loadedAt = this.clock.now();
   }
 
-  /** The key that signs new tokens: the newest live one. */
+  /**
+   * The key that signs new tokens: the newest one published for at least `activationDelay`; while a
+   * rotation is that young, the key it retired goes on signing (it stays published long enough). The
+   * very first key signs at once: there is no older one.
+   */
   signingKey(): LoadedKey {
-    const key = this.#keys.find((k) => k.retiredAt === null) ?? this.#keys[0];
+    const activeBefore = this.clock.now() - (this.options.activationDelay ?? 0) * 1000;
+    const key = this.#keys.find((k) => k.createdAt <= activeBefore) ?? this.#keys.at(-1);
     if (!key) throw new Error('the key ring is empty');
     return key;
   }
@@ -124,8 +134,10 @@ export class KeyRing {
     return { keys: this.#keys.filter((k) => this.isPublished(k)).map((k) => k.jwk) };
   }
 
+  /** Published until every token it can have signed (up to `activationDelay` after retirement) expired, plus a minute of skew. */
   private isPublished(key: { retiredAt: number | null }): boolean {
-    return key.retiredAt === null || key.retiredAt + (this.options.accessTtl + 60) * 1000 > this.clock.now();
+    const signsUntil = (key.retiredAt ?? Infinity) + (this.options.activationDelay ?? 0) * 1000;
+    return signsUntil + (this.options.accessTtl + 60) * 1000 > this.clock.now();
   }
 
   private reloadOnce(): Promise<void> {

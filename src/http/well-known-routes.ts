@@ -5,7 +5,8 @@ import type { Services } from './app.ts';
 export function wellKnownRoutes({ keys }: Services): FastifyPluginAsync {
   return async (app) => {
     app.get('/.well-known/jwks.json', async (_request, reply) => {
-      reply.header('cache-control', 'public, max-age=60');
+      // Shorter than LATCHKEY_KEY_ACTIVATION_DELAY's default, so caches learn a new key before it signs.
+      reply.header('cache-control', 'public, max-age=10');
       return keys.jwks();
     });
   };

@@ -104,15 +104,22 @@ describe('signing keys', () => {
   });
 
   it('a rotated key keeps verifying the tokens it signed while the new one signs', async () => {
-    const server = await startApiServer();
+    const clock = new ManualClock();
+    const server = await startApiServer({ LATCHKEY_KEY_ACTIVATION_DELAY: '30' }, { clock });
     try {
       const email = uniqueEmail();
       const { client } = await signedIn(server.url, { email });
       const oldKid = decodeJwt(client.accessToken!).header.kid;
+      clock.advance(1);
       const newKid = await server.latchkey.keys.rotate();
       const set = await jwks(server.url);
       expect(set.keys.map((k) => k.kid).sort()).toEqual([oldKid, newKid].sort());
       expect((await client.request('GET', '/auth/me')).status).toBe(200);
+      // published first, signing later: for LATCHKEY_KEY_ACTIVATION_DELAY the old key goes on signing
+      const early = new BrowserClient(server.url);
+      await early.login(email, PASSWORD);
+      expect(decodeJwt(early.accessToken!).header.kid).toBe(oldKid);
+      clock.advance(31);
       const fresh = new BrowserClient(server.url);
       await fresh.login(email, PASSWORD);
       expect(decodeJwt(fresh.accessToken!).header.kid).toBe(newKid);

@@ -26,7 +26,7 @@ describe('interop: oauth4webapi and jose against a running latchkey', () => {
   } as const;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ LATCHKEY_KEY_ACTIVATION_DELAY: '0' }); // a rotated key signs at once
     const response = await oauth.discoveryRequest(new URL(ISSUER), { ...options, algorithm: 'oauth2' });
     as = await oauth.processDiscoveryResponse(new URL(ISSUER), response);
   });

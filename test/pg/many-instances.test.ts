@@ -53,6 +53,7 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL database', () 
       LATCHKEY_SECRET: randomBytes(32).toString('hex'),
       LATCHKEY_ISSUER: 'http://latchkey.test',
       LATCHKEY_REFRESH_GRACE: String(GRACE_SECONDS),
+      LATCHKEY_KEY_ACTIVATION_DELAY: '2', // a rotated key is published at once and signs 2 s later
     };
     // both start at once on an empty database: migrations and the first key race too
     [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);

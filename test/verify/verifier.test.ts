@@ -30,7 +30,7 @@ describe('latchkey/verify createVerifier against a running latchkey', () => {
     createVerifier({ issuer: ISSUER, audience: ISSUER, jwksUri, fetch: countingFetch, now, ...extra });
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ LATCHKEY_KEY_ACTIVATION_DELAY: '0' }); // a rotated key signs at once
     jwksUri = `${server.url}/.well-known/jwks.json`;
   });
   afterAll(() => server.close());
