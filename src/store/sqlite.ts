@@ -49,7 +49,11 @@ function withStatementCache(database: SQLite.Database, max = 500): SqliteDatabas
   const statements = new Map<string, SQLite.Statement>();
   return {
     close: () => database.close(),
-    prepare(sql: string) {
+    prepare(text: string) {
+      // Every transaction of ours writes: taking the write lock at BEGIN lets a second process (a
+      // CLI command beside the server) wait its turn (busy_timeout) instead of failing SQLITE_BUSY
+      // when its read turns into a write.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let statement = statements.get(sql);
       if (!statement) {
         statement = database.prepare(sql);

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
-import { testStore } from './conformance.ts';
+import { newUser, testStore } from './conformance.ts';
 
 const storeModule = new URL('../../src/store/sqlite.ts', import.meta.url).href;
 const workerScript = new URL('./sqlite-worker.mjs', import.meta.url);
@@ -73,6 +73,31 @@ describe('a new SQLite database opened by several processes at once', () => {
         await Promise.all(opened.map((o) => o.close()));
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    }
+  }, 60_000);
+});
+
+describe('SQLite transactions from several processes on one file', () => {
+  it('wait for each other instead of failing "database is locked" when a read turns into a write', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-locks-'));
+    const file = path.join(dir, 'latchkey.db');
+    const store = await openSqliteStore(file);
+    try {
+      const user = newUser();
+      await store.createUser(user);
+      const script = new URL('./sqlite-transaction-worker.mjs', import.meta.url);
+      const failures = await Promise.all(
+        Array.from({ length: 4 }, () => new Promise<number>((resolve, reject) => {
+          const worker = new Worker(script, { workerData: { file, storeModule, userId: user.id, transactions: 150 } });
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        })),
+      );
+      expect(failures).toEqual([0, 0, 0, 0]);
+      expect(await store.listEvents(user.id, 1000)).toHaveLength(600);
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });
