@@ -7,6 +7,7 @@ import type { Store } from '../store/store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
 import { accountRoutes } from './account-routes.ts';
 import { authRoutes } from './auth-routes.ts';
+import { installCors } from './cors.ts';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.ts';
 import { healthRoutes } from './health-routes.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -90,6 +91,7 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
   installObservability(app, services.metrics);
   drainConnectionsOnClose(app);
   app.addHook('onSend', securityHeaders);
+  installCors(app, config.http.allowedOrigins);
   app.register(healthRoutes(services));
   if (services.metrics) app.register(metricsRoutes(services.metrics));
   app.register(wellKnownRoutes(services));
