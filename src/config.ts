@@ -47,6 +47,8 @@ export interface StoreConfig {
   readonly dataDir: string;
   /** `DATABASE_URL`: a `postgres://` URL selects PostgreSQL instead of SQLite. */
   readonly databaseUrl: string | undefined;
+  /** `LATCHKEY_DB_POOL_SIZE`: PostgreSQL connections per instance (default 10). */
+  readonly poolSize: number;
   /** `LATCHKEY_SECRET`: the server secret (base64url or hex, 32+ bytes). Unset: a file in the data dir. */
   readonly secret: string | undefined;
 }
@@ -96,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     store: Object.freeze({
       dataDir: path.resolve(read.string('LATCHKEY_DATA_DIR', './data')),
       databaseUrl: read.optional('DATABASE_URL', (v) => /^postgres(ql)?:\/\//.test(v), 'a postgres:// URL'),
+      poolSize: read.int('LATCHKEY_DB_POOL_SIZE', 10, 1, 1000),
       secret: read.optional('LATCHKEY_SECRET', (v) => decodeSecret(v) !== undefined, 'base64url or hex, at least 32 bytes'),
     }),
     redisUrl: read.optional('REDIS_URL', (v) => /^rediss?:\/\//.test(v), 'a redis:// URL'),

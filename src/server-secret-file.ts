@@ -7,7 +7,7 @@ import { decodeSecret, type StoreConfig } from './config.ts';
  * The server secret: `LATCHKEY_SECRET` when set, otherwise `<data dir>/secret`, created on first
  * start (32 random bytes, mode 0600). Instances sharing a PostgreSQL database must share it too.
  */
-export function loadServerSecret(config: StoreConfig): Buffer {
+export function loadServerSecret(config: Pick<StoreConfig, 'dataDir' | 'secret'>): Buffer {
   if (config.secret) return decodeSecret(config.secret)!;
   const file = path.join(config.dataDir, 'secret');
   fs.mkdirSync(config.dataDir, { recursive: true });

@@ -32,6 +32,7 @@ export function effectiveSettings(config: Config, env: NodeJS.ProcessEnv): Effec
     ['LATCHKEY_AUDIENCE', config.audience],
     ['LATCHKEY_DATA_DIR', config.store.dataDir],
     ['DATABASE_URL', config.store.databaseUrl ? maskUrl(config.store.databaseUrl) : '(unset: SQLite in the data dir)'],
+    ['LATCHKEY_DB_POOL_SIZE', `${config.store.poolSize}`],
     ['LATCHKEY_SECRET', config.store.secret ? '**** (set)' : '(unset: the file "secret" in the data dir)'],
     ['REDIS_URL', config.redisUrl ? maskUrl(config.redisUrl) : '(unset: rate limits per instance)'],
     ['LATCHKEY_ACCESS_TTL', `${s.accessTtl}`],

@@ -54,6 +54,8 @@ describe('settings (loadConfig)', () => {
     ['LATCHKEY_IP_CHANGE', 'block'],
     ['LATCHKEY_UA_CHANGE', 'allow'],
     ['LATCHKEY_MAX_SESSIONS', '-1'],
+    ['LATCHKEY_KEY_ACTIVATION_DELAY', '30s'],
+    ['LATCHKEY_DB_POOL_SIZE', '0'],
     ['LATCHKEY_SIGNING_ALG', 'HS256'],
     ['LATCHKEY_SIGNING_ALG', 'none'],
     ['LATCHKEY_COOKIE_SECURE', 'yes'],

@@ -107,7 +107,7 @@ describe('SIGKILL under refresh load', () => {
     // token it was about to receive when the process died.
     const second = await startServe(env);
     running.push(second);
-    const codec = new RefreshTokenCodec(new ServerSecret(loadServerSecret({ dataDir, databaseUrl: undefined, secret: undefined })).refreshMacKey);
+    const codec = new RefreshTokenCodec(new ServerSecret(loadServerSecret({ dataDir, secret: undefined })).refreshMacKey);
     for (const client of clients) {
       const held = parse(client.refreshCookie!);
       const row = crashed.sessions.get(held.sessionId)!;

@@ -19,10 +19,10 @@ function tempDir(): string {
 describe('the server secret file', () => {
   it('is created once, private to its owner, and read back the same on every start', () => {
     const dataDir = tempDir();
-    const first = loadServerSecret({ dataDir, databaseUrl: undefined, secret: undefined });
+    const first = loadServerSecret({ dataDir, secret: undefined });
     expect(first.length).toBe(32);
     expect(fs.statSync(path.join(dataDir, 'secret')).mode & 0o777).toBe(0o600);
-    expect(loadServerSecret({ dataDir, databaseUrl: undefined, secret: undefined }).equals(first)).toBe(true);
+    expect(loadServerSecret({ dataDir, secret: undefined }).equals(first)).toBe(true);
     expect(fs.readdirSync(dataDir)).toEqual(['secret']);
   });
 
