@@ -16,7 +16,9 @@ interface Profile {
 /** Self time per function (ms), most first. */
 export function selfTimes(profile: Profile): Array<{ name: string; ms: number; share: number }> {
   const perNode = new Map<number, number>();
-  profile.samples.forEach((id, i) => perNode.set(id, (perNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    perNode.set(id, (perNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const perFunction = new Map<string, number>();
   let total = 0;
   for (const node of profile.nodes) {

@@ -388,7 +388,7 @@ export class AuthClient {
   }
 
   private resolve(input: string | URL): string {
-    return new URL(String(input), globalThis.location?.href ?? this.baseUrl + '/').href;
+    return new URL(String(input), globalThis.location?.href ?? `${this.baseUrl}/`).href;
   }
 }
 

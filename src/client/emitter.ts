@@ -11,7 +11,10 @@ export class Emitter<Events extends object> {
 
   on<K extends keyof Events>(type: K, listener: (detail: Events[K]) => void): () => void {
     let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(type, set);
+    }
     set.add(listener as (detail: never) => void);
     return () => set.delete(listener as (detail: never) => void);
   }

@@ -3,7 +3,7 @@ import type { NewEvent, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { checkDeviceBinding } from './device-binding.ts';
 import { deviceFingerprint, parseDevice } from './device.ts';
-import { fail, LatchkeyError } from './errors.ts';
+import { fail, type LatchkeyError } from './errors.ts';
 import type { KeyRing } from './key-ring.ts';
 import { passwordProblem } from './password-policy.ts';
 import type { PasswordHasher } from './passwords.ts';

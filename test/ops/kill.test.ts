@@ -72,7 +72,7 @@ describe('SIGKILL under refresh load', () => {
     const deadline = Date.now() + LOAD_MS;
     const loops = clients.map(async (client) => {
       for (;;) {
-        let res;
+        let res: Awaited<ReturnType<typeof client.refresh>>;
         try {
           res = await client.refresh();
         } catch (err) {

@@ -78,7 +78,10 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
     let store: Store;
     let racing: Promise<{ stores: Store[]; close(): Promise<void> }> | undefined;
     /** The racing stores, opened once for the suite. */
-    const racers = async () => (await (racing ??= subject.contenders(RACERS))).stores;
+    const racers = async () => {
+      racing ??= subject.contenders(RACERS);
+      return (await racing).stores;
+    };
     beforeAll(async () => {
       subject = await open();
       store = subject.store;

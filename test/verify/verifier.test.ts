@@ -52,7 +52,7 @@ describe('latchkey/verify createVerifier against a running latchkey', () => {
     expect(claims.exp - claims.iat).toBe(900);
   });
 
-  it('takes the JWKS from `${issuer}/.well-known/jwks.json` unless told otherwise', async () => {
+  it('takes the JWKS from <issuer>/.well-known/jwks.json unless told otherwise', async () => {
     const verify = createVerifier({ issuer: server.url, audience: ISSUER, now });
     await expect(verify(serverToken(key(), claimsAt(t, { iss: server.url })))).resolves.toMatchObject({ iss: server.url });
   });
