@@ -53,7 +53,7 @@ export type Verifier = (token: string) => Promise<VerifiedClaims>;
  * try {
  *   const claims = await verify(token) // { sub, sid, roles?, exp, ... }
  * } catch (err) {
- *   if (err instanceof VerifyError) console.log(err.code) // 'expired', 'invalid_signature', ...
+ *   if (err instanceof VerifyError) return reply.code(401).send({ error: 'invalid_token', reason: err.code }) // err.code: 'expired', 'invalid_signature', ...
  * }
  */
 export function createVerifier(options: VerifierOptions): Verifier {
