@@ -9,7 +9,7 @@ import { passwordProblem } from './password-policy.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { SessionPolicy } from './policy.ts';
 import { RefreshTokenCodec } from './refresh-token.ts';
-import { normalizeEmail, type EventDetail, type EventType, type RequestContext, type SecurityEvent, type Session, type User, type UserRecord } from './types.ts';
+import { isLive, normalizeEmail, type EventDetail, type EventType, type RequestContext, type SecurityEvent, type Session, type User, type UserRecord } from './types.ts';
 
 export interface AuthOptions {
   readonly store: Store;
@@ -117,7 +117,7 @@ export class Auth {
     let session = found?.session;
     if (!parsed || !session || !this.o.refreshTokens.verify(parsed, session.nonce)) throw badGrant();
     const now = this.o.clock.now();
-    if (session.revokedAt !== null || now >= session.expiresAt) throw badGrant();
+    if (!isLive(session, now)) throw badGrant();
     const user = found?.user;
     if (!user || user.disabledAt !== null) throw badGrant();
 
@@ -125,7 +125,7 @@ export class Auth {
       const verdict = checkDeviceBinding(session, request, this.o.policy);
       const events = verdict.events.map((e) => this.event(e.type, user.id, session!.id, request, e.detail));
       if (verdict.revoke) {
-        await this.endSessions([session.id], verdict.revoke, request, events);
+        await this.endSessions([session], verdict.revoke, request, events);
         throw badGrant();
       }
       const expiresAt = Math.min(now + this.o.policy.idleTtl * 1000, session.createdAt + this.o.policy.maxAge * 1000);
@@ -141,7 +141,7 @@ export class Auth {
     }
 
     if (this.isGraceReplay(session, parsed.counter, request, now)) return this.issue(user, session);
-    await this.endSessions([session.id], 'refresh_token_reuse', request, [
+    await this.endSessions([session], 'refresh_token_reuse', request, [
       this.event('refresh_token_reuse', user.id, session.id, request, { tokenAge: session.counter - parsed.counter }),
     ]);
     throw badGrant();
@@ -173,7 +173,7 @@ export class Auth {
    */
   async liveSession(claims: Pick<AccessClaims, 'sub' | 'sid'>): Promise<Session> {
     const session = await this.o.store.findSession(claims.sid);
-    if (!session || session.userId !== claims.sub || session.revokedAt !== null || this.o.clock.now() >= session.expiresAt) {
+    if (!session || session.userId !== claims.sub || !isLive(session, this.o.clock.now())) {
       throw fail('invalid_token', 'The session of this access token has ended.');
     }
     return session;
@@ -194,17 +194,17 @@ export class Auth {
   /** Ends one of the user's sessions. @throws not_found for an unknown id or another user's session */
   async revokeSession(userId: string, sessionId: string, request: RequestContext): Promise<void> {
     const session = await this.o.store.findSession(sessionId);
-    if (!session || session.userId !== userId || session.revokedAt !== null || this.o.clock.now() >= session.expiresAt) {
+    if (!session || session.userId !== userId || !isLive(session, this.o.clock.now())) {
       throw fail('not_found', 'No such session.');
     }
-    await this.endSessions([sessionId], 'revoked_by_user', request);
+    await this.endSessions([session], 'revoked_by_user', request);
   }
 
   /** Signs out every other session (`others`) or every session (`all`); returns how many ended. */
   async signOut(userId: string, currentSessionId: string, scope: SignOutScope, request: RequestContext): Promise<number> {
     const live = await this.sessions(userId);
-    const ids = live.map((s) => s.id).filter((id) => scope === 'all' || id !== currentSessionId);
-    return (await this.endSessions(ids, scope === 'all' ? 'sign_out_all' : 'sign_out_others', request)).length;
+    const ending = live.filter((s) => scope === 'all' || s.id !== currentSessionId);
+    return (await this.endSessions(ending, scope === 'all' ? 'sign_out_all' : 'sign_out_others', request)).length;
   }
 
   /** The user's security events, newest first. */
@@ -230,28 +230,26 @@ export class Auth {
     await this.o.store.transaction(async (store) => {
       await store.updateUser(userId, { passwordHash });
       const others = (await store.listLiveSessions(userId, this.o.clock.now())).filter((s) => s.id !== currentSessionId);
-      await this.endSessions(others.map((s) => s.id), 'password_changed', request, [
+      await this.endSessions(others, 'password_changed', request, [
         this.event('password_changed', userId, currentSessionId, request),
       ], store);
     });
   }
 
-  /** Ends sessions for `reason`: one `session_revoked` event each, plus `events`, in one transaction. */
+  /**
+   * Ends `sessions` for `reason`: one `session_revoked` event for each that was still unrevoked, plus
+   * `events`, in one transaction. Returns the ids it ended.
+   */
   async endSessions(
-    ids: readonly string[],
+    sessions: readonly Pick<Session, 'id' | 'userId'>[],
     reason: string,
     request: RequestContext | null,
     events: readonly NewEvent[] = [],
     within: Store = this.o.store,
   ): Promise<string[]> {
+    const owners = new Map(sessions.map((s) => [s.id, s.userId]));
     const written = await within.transaction(async (store) => {
-      const now = this.o.clock.now();
-      const owners = new Map<string, string>();
-      for (const id of ids) {
-        const session = await store.findSession(id);
-        if (session) owners.set(id, session.userId);
-      }
-      const revoked = await store.revokeSessions(ids, reason, now);
+      const revoked = await store.revokeSessions([...owners.keys()], reason, this.o.clock.now());
       const all = [
         ...events,
         ...revoked.map((id) => this.event('session_revoked', owners.get(id)!, id, request, { reason })),
@@ -293,8 +291,8 @@ export class Auth {
       const replaced = request.deviceId ? live.filter((s) => s.deviceId === request.deviceId) : [];
       const remaining = live.filter((s) => !replaced.includes(s));
       const evicted = max > 0 ? remaining.slice(Math.max(0, max - 1)) : [];
-      await this.endSessions(replaced.map((s) => s.id), 'replaced', request, [], store);
-      await this.endSessions(evicted.map((s) => s.id), 'limit', request, [], store);
+      await this.endSessions(replaced, 'replaced', request, [], store);
+      await this.endSessions(evicted, 'limit', request, [], store);
       await store.insertSession(session);
       const events = [this.event('login', user.id, session.id, request)];
       if (await store.rememberDevice(user.id, deviceFingerprint(device, request.deviceId), now)) {

@@ -82,6 +82,11 @@ export interface SecurityEvent {
   readonly detail: EventDetail | null;
 }
 
+/** True while a session can still be used at `now`: not revoked and not expired. */
+export function isLive(session: Pick<Session, 'revokedAt' | 'expiresAt'>, now: number): boolean {
+  return session.revokedAt === null && now < session.expiresAt;
+}
+
 /** Lower-cased, trimmed and NFKC-normalised: the form in which e-mail addresses are compared. */
 export function normalizeEmail(email: string): string {
   return email.trim().normalize('NFKC').toLowerCase();

@@ -3,7 +3,7 @@ import type { Auth } from './auth.ts';
 import type { Clock } from './clock.ts';
 import { fail } from './errors.ts';
 import { ROLE_NAME } from './role-name.ts';
-import { normalizeEmail, type RequestContext, type Session, type User, type UserRecord } from './types.ts';
+import { isLive, normalizeEmail, type RequestContext, type Session, type User, type UserRecord } from './types.ts';
 
 
 /** How many roles one user may hold (they all travel in every access token). */
@@ -62,7 +62,7 @@ export class UserAdmin {
       const now = this.clock.now();
       if (user.disabledAt === null) await store.updateUser(user.id, { disabledAt: now });
       const live = await store.listLiveSessions(user.id, now);
-      return this.auth.endSessions(live.map((s) => s.id), 'user_disabled', null, [], store);
+      return this.auth.endSessions(live, 'user_disabled', null, [], store);
     });
   }
 
@@ -112,16 +112,16 @@ export class UserAdmin {
   /** Ends one session by id (reason `revoked_by_admin`). @throws not_found when it is unknown or over */
   async revokeSession(sessionId: string): Promise<void> {
     const session = await this.store.findSession(sessionId);
-    if (!session || session.revokedAt !== null || session.expiresAt <= this.clock.now()) {
+    if (!session || !isLive(session, this.clock.now())) {
       throw fail('not_found', `No live session with the id ${sessionId}.`);
     }
-    await this.auth.endSessions([session.id], 'revoked_by_admin', null);
+    await this.auth.endSessions([session], 'revoked_by_admin', null);
   }
 
   /** Ends every live session of the user (reason `revoked_by_admin`); returns how many ended. @throws not_found */
   async revokeAllSessions(email: string): Promise<number> {
     const live = await this.sessions(email);
-    return (await this.auth.endSessions(live.map((s) => s.id), 'revoked_by_admin', null)).length;
+    return (await this.auth.endSessions(live, 'revoked_by_admin', null)).length;
   }
 }
 

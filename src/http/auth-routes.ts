@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { fail } from '../core/errors.ts';
+import { fail, LatchkeyError } from '../core/errors.ts';
 import type { EventType } from '../core/types.ts';
 import type { Services } from './app.ts';
 import { authDocs } from './api-docs.ts';
@@ -75,7 +75,7 @@ export function authRoutes(services: Services): FastifyPluginAsync {
         setRefreshCookie(reply, config.http, tokens.refreshToken, tokens.refreshExpiresIn);
         return reply.send(renderSignIn(tokens));
       } catch (err) {
-        if (err instanceof Error && 'code' in err && err.code === 'invalid_grant') clearRefreshCookie(reply, config.http);
+        if (err instanceof LatchkeyError && err.code === 'invalid_grant') clearRefreshCookie(reply, config.http);
         throw err;
       }
     });
