@@ -25,6 +25,8 @@ export interface LatchkeyOptions {
   readonly store?: Store;
   /** argon2id cost; default OWASP's (19 MiB, t=2, p=1). */
   readonly argon2?: Argon2Cost;
+  /** The password hasher (its queue limits); default one with `argon2` and a slot per core. */
+  readonly passwords?: PasswordHasher;
   readonly logger?: FastifyServerOptions['logger'];
 }
 
@@ -58,7 +60,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     clock,
     policy: config.session,
     keys,
-    passwords: new PasswordHasher(options.argon2),
+    passwords: options.passwords ?? new PasswordHasher(options.argon2),
     refreshTokens: new RefreshTokenCodec(secret.refreshMacKey),
     issuer: config.issuer,
     audience: config.audience,

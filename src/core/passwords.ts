@@ -31,6 +31,7 @@ export class PasswordHasher {
   readonly #limit: number;
   readonly #maxWaiting: number;
   #running = 0;
+  #hashesRun = 0;
   readonly #waiting: Array<() => void> = [];
   #dummy: Promise<string> | undefined;
 
@@ -51,12 +52,22 @@ export class PasswordHasher {
 
   /**
    * Spends the same time as {@link verify} against a hash that matches nothing, so that an unknown
-   * e-mail answers as slowly as a wrong password.
+   * e-mail answers as slowly as a wrong password: one real argon2id check through the same queue
+   * (shed with `service_unavailable` exactly when a known e-mail's check would be). The dummy hash
+   * itself is made once outside the queue, so the queue's state at that moment can never decide it.
    */
   async verifyNothing(password: string): Promise<false> {
-    this.#dummy ??= this.hash(`dummy ${Math.E}`);
+    this.#dummy ??= hash(`dummy ${Math.E}`, { algorithm: ARGON2ID, ...this.#cost }).catch((err: unknown) => {
+      this.#dummy = undefined; // never keep a failure: the next unknown e-mail makes it again
+      throw err;
+    });
     await this.verify(await this.#dummy, password);
     return false;
+  }
+
+  /** How many hashes and checks have run through the queue so far (each costs one argon2id computation). */
+  get hashesRun(): number {
+    return this.#hashesRun;
   }
 
   async #queued<T>(work: () => Promise<T>): Promise<T> {
@@ -70,6 +81,7 @@ export class PasswordHasher {
     try {
       return await work();
     } finally {
+      this.#hashesRun++;
       const next = this.#waiting.shift();
       if (next) next();
       else this.#running--;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
-import type { Argon2Cost } from '../../src/core/passwords.ts';
+import type { Argon2Cost, PasswordHasher } from '../../src/core/passwords.ts';
 import { createLatchkey, type Latchkey } from '../../src/server.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -35,7 +35,7 @@ export interface TestServer {
  */
 export async function startServer(
   env: Record<string, string> = {},
-  options: { clock?: Clock; store?: Store; argon2?: Argon2Cost; logger?: boolean } = {},
+  options: { clock?: Clock; store?: Store; argon2?: Argon2Cost; passwords?: PasswordHasher; logger?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-test-'));
   const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_ISSUER: ISSUER, ...PER_IP_LIMITS_OFF, ...env });
@@ -43,6 +43,7 @@ export async function startServer(
     clock: options.clock,
     store: options.store,
     argon2: options.argon2 ?? TEST_ARGON2,
+    passwords: options.passwords,
     logger: options.logger ?? false,
   });
   const address = await latchkey.app.listen({ host: '127.0.0.1', port: 0 });
