@@ -82,6 +82,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const app = buildApp(services, { logger });
   events.logger = app.log;
   if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
+  throttle.onError = (err) => app.log.warn({ err }, 'recording a refused login failed');
   const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
   return {
     ...services,

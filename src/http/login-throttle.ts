@@ -38,13 +38,16 @@ export const DEFAULT_THROTTLE: ThrottleSettings = Object.freeze({
  * parallel guesses cannot slip past the limit, and cleared by a success, so in effect it counts
  * failures. Keys hold the client IP (IPv6: its /64) and a SHA-256 of the e-mail, never the address.
  * An attacker's failures block only the attacker's IP: the owner still signs in from anywhere else.
- * A refused login is `429 too_many_requests` with `Retry-After`, and a `login_failed` event
- * (reason `throttled`) for an existing account. Unknown and known e-mails are throttled alike.
+ * A refused login is `429 too_many_requests` with `Retry-After`; an existing account gets one
+ * `login_failed` event (reason `throttled`) per failure window, written after the answer. Unknown and known e-mails are throttled alike.
  *
  * @example
  * const tokens = await throttle.login(email, requestContext(request), () => auth.login({ email, password }, context))
  */
 export class LoginThrottle {
+  /** Told when recording a refusal failed (the refusal itself stands). */
+  onError: ((err: unknown) => void) | undefined;
+
   constructor(
     private readonly limiter: RateLimiter,
     private readonly settings: ThrottleSettings,
@@ -63,7 +66,7 @@ export class LoginThrottle {
       (await this.#check(`login:ip:${ip}`, this.settings.loginPerIp)) ??
       (await this.#check(pair, this.settings.loginFailures));
     if (refusal) {
-      await this.auth.recordLoginFailure(email, request, 'throttled');
+      this.#noteRefusal(email, request);
       throw refusal;
     }
     try {
@@ -87,6 +90,19 @@ export class LoginThrottle {
   async refresh(request: RequestContext): Promise<void> {
     const refusal = await this.#check(`refresh:ip:${clientKey(request.ip)}`, this.settings.refreshPerIp);
     if (refusal) throw refusal;
+  }
+
+  /**
+   * Records one `login_failed` (reason `throttled`) per account and failure window, after the answer
+   * is sent: a refusal costs no store work of its own, so a flood cannot fill the events table, push
+   * the owner's real sign-ins out of `/auth/events`, or tell a registered e-mail by an extra write.
+   */
+  #noteRefusal(email: string, request: RequestContext): void {
+    const { window } = this.settings.loginFailures;
+    void this.limiter
+      .hit(`login:throttled:${emailKey(email)}`, 1, window > 0 ? window : 900)
+      .then((hit) => (hit.allowed ? this.auth.recordLoginFailure(email, request, 'throttled') : undefined))
+      .catch((err: unknown) => this.onError?.(err));
   }
 
   async #forget(pair: string): Promise<void> {
