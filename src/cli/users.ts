@@ -47,7 +47,7 @@ export const usersCommand: Command = {
           const users: UserRecord[] = [];
           for await (const user of admin.list()) users.push(user);
           if (values.json) {
-            console.log(JSON.stringify(users.map(({ passwordHash: _hash, ...user }) => user), null, 2));
+            console.log(JSON.stringify(users.map(({ passwordHash: _hash, credentialVersion: _version, ...user }) => user), null, 2));
             return;
           }
           printTable([

@@ -282,8 +282,9 @@ export class Auth {
       revokeReason: null,
     };
     const events = await this.o.store.transaction(async (store) => {
-      // A disable that committed while the password was being checked must win over this login.
-      if ((await store.findUserById(user.id))?.disabledAt !== null) throw badCredentials();
+      // A password change, reset or disable (even one undone since) that committed while the password
+      // was being checked must win over this login: the credential checked must still be the current one.
+      if (!(await store.holdCredential(user.id, user.credentialVersion ?? 0))) throw badCredentials();
       // Only a device id (replace) or a session limit (evict) needs the user's other sessions: without
       // either, skip reading them (a user with hundreds of sessions made every login slower).
       const max = this.o.policy.maxSessions;

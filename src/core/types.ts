@@ -12,6 +12,12 @@ export interface User {
 
 export interface UserRecord extends User {
   readonly passwordHash: string;
+  /**
+   * Changes whenever the password hash or the disabled state does (the store bumps it). A login
+   * starts its session only if the user is still at the version whose hash it checked. Absent on a
+   * record not read from a store (a store creates users at version 0).
+   */
+  readonly credentialVersion?: number;
 }
 
 export type DeviceType = 'desktop' | 'mobile' | 'tablet' | 'unknown';

@@ -70,7 +70,23 @@ export class KyselyStore implements Store {
       ...(patch.roles !== undefined && { roles: patch.roles.join(' ') }),
     };
     if (Object.keys(values).length === 0) return (await this.findUserById(id)) !== undefined;
-    const result = await this.db.updateTable('users').set(values).where('id', '=', id).executeTakeFirst();
+    const credential = patch.passwordHash !== undefined || patch.disabledAt !== undefined;
+    const result = await this.db
+      .updateTable('users')
+      .set(credential ? { ...values, credential_version: sql<number>`credential_version + 1` } : values)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async holdCredential(userId: string, credentialVersion: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ credential_version: credentialVersion })
+      .where('id', '=', userId)
+      .where('credential_version', '=', credentialVersion)
+      .where('disabled_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -122,6 +138,7 @@ export class KyselyStore implements Store {
         'u.created_at as u_created_at',
         'u.disabled_at as u_disabled_at',
         'u.roles as u_roles',
+        'u.credential_version as u_credential_version',
       ])
       .where('s.id', '=', id)
       .executeTakeFirst();
@@ -135,6 +152,7 @@ export class KyselyStore implements Store {
       created_at: row.u_created_at,
       disabled_at: row.u_disabled_at,
       roles: row.u_roles,
+      credential_version: row.u_credential_version,
     });
     return { session: toSession(row), user };
   }
@@ -296,6 +314,7 @@ function toUser(r: Selectable<UsersTable>): UserRecord {
     disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
     roles: r.roles ? r.roles.split(' ') : [],
     passwordHash: r.password_hash,
+    credentialVersion: Number(r.credential_version),
   };
 }
 

@@ -82,6 +82,14 @@ const migrations: Record<string, Migration> = {
       await sql`CREATE UNIQUE INDEX signing_keys_one_live ON signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL`.execute(db);
     },
   },
+  '2026-11-30-011-credential-version': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration is frozen in time and must not depend on today's types
+    async up(db: Kysely<any>) {
+      // Bumped with every change of the password hash or of the disabled state: a login creates its
+      // session only while the user is still at the version its password was checked against.
+      await db.schema.alterTable('users').addColumn('credential_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,8 @@ export interface UsersTable {
   disabled_at: number | null;
   /** Space-separated role names. */
   roles: Generated<string>;
+  /** Bumped by every change of `password_hash` or `disabled_at`. */
+  credential_version: Generated<number>;
 }
 
 export interface SessionsTable {

@@ -62,8 +62,18 @@ export interface Store extends KeyStore {
   createUser(user: UserRecord): Promise<boolean>;
   findUserByEmail(normalizedEmail: string): Promise<UserRecord | undefined>;
   findUserById(id: string): Promise<UserRecord | undefined>;
-  /** Applies `patch`; `false` when the user does not exist. */
+  /**
+   * Applies `patch`; `false` when the user does not exist. A patch that sets `passwordHash` or
+   * `disabledAt` also bumps the user's `credentialVersion`.
+   */
   updateUser(id: string, patch: UserPatch): Promise<boolean>;
+  /**
+   * `true` when the user exists, is not disabled and is still at `credentialVersion`; inside a
+   * transaction it also holds the user's row until the transaction ends (a conditional write), so a
+   * concurrent password change or disable is ordered before this check (and seen by it) or after the
+   * transaction (and then sees what it wrote, e.g. a new session to end).
+   */
+  holdCredential(userId: string, credentialVersion: number): Promise<boolean>;
   /** Every user, oldest first (for operators; paged by `limit`/`offset`). */
   listUsers(limit: number, offset: number): Promise<UserRecord[]>;
 

@@ -103,8 +103,8 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
       it('keeps a user and finds it by id and by normalised e-mail', async () => {
         const user = newUser({ email: `Ann.${randomUUID()}@Example.COM`, name: 'Ann', roles: ['admin', 'ops'], disabledAt: NOW });
         expect(await store.createUser(user)).toBe(true);
-        expect(await store.findUserById(user.id)).toEqual(user);
-        expect(await store.findUserByEmail(user.email.toLowerCase())).toEqual(user);
+        expect(await store.findUserById(user.id)).toEqual({ ...user, credentialVersion: 0 });
+        expect(await store.findUserByEmail(user.email.toLowerCase())).toEqual({ ...user, credentialVersion: 0 });
         expect(await store.findUserById(randomUUID())).toBeUndefined();
         expect(await store.findUserByEmail('nobody@example.com')).toBeUndefined();
       });
@@ -122,14 +122,29 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         const user = newUser({ roles: ['a'] });
         await store.createUser(user);
         expect(await store.updateUser(user.id, { passwordHash: 'new-hash' })).toBe(true);
-        expect(await store.findUserById(user.id)).toEqual({ ...user, passwordHash: 'new-hash' });
+        expect(await store.findUserById(user.id)).toEqual({ ...user, passwordHash: 'new-hash', credentialVersion: 1 });
         expect(await store.updateUser(user.id, { disabledAt: NOW + 1, roles: [] })).toBe(true);
-        expect(await store.findUserById(user.id)).toEqual({ ...user, passwordHash: 'new-hash', disabledAt: NOW + 1, roles: [] });
+        expect(await store.findUserById(user.id)).toEqual({ ...user, passwordHash: 'new-hash', disabledAt: NOW + 1, roles: [], credentialVersion: 2 });
         expect(await store.updateUser(user.id, { disabledAt: null })).toBe(true);
         expect((await store.findUserById(user.id))?.disabledAt).toBeNull();
+        expect(await store.updateUser(user.id, { roles: ['b'] })).toBe(true); // roles are not a credential
+        expect((await store.findUserById(user.id))?.credentialVersion).toBe(3);
         expect(await store.updateUser(user.id, {})).toBe(true);
         expect(await store.updateUser(randomUUID(), { passwordHash: 'x' })).toBe(false);
         expect(await store.updateUser(randomUUID(), {})).toBe(false);
+      });
+
+      it('holds a credential only while the user is enabled and at the version given', async () => {
+        const user = newUser();
+        await store.createUser(user);
+        expect(await store.holdCredential(user.id, 0)).toBe(true);
+        expect(await store.holdCredential(user.id, 0)).toBe(true); // holding changes nothing
+        await store.updateUser(user.id, { disabledAt: NOW });
+        expect(await store.holdCredential(user.id, 1)).toBe(false); // disabled
+        await store.updateUser(user.id, { disabledAt: null });
+        expect(await store.holdCredential(user.id, 0)).toBe(false); // re-enabled, but a later version
+        expect(await store.holdCredential(user.id, 2)).toBe(true);
+        expect(await store.holdCredential(randomUUID(), 0)).toBe(false);
       });
 
       it('lists users oldest first, paged', async () => {
@@ -350,7 +365,7 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         expect(await store.findSession(live.id)).toEqual(live);
         expect(await store.findSession(recentlyRevoked.id)).toEqual(recentlyRevoked);
         expect((await store.listEvents(user.id, 10)).map((e) => e.at)).toEqual([T]);
-        expect(await store.findUserById(user.id)).toEqual(user);
+        expect(await store.findUserById(user.id)).toEqual({ ...user, credentialVersion: 0 });
       });
 
       it('deletes signing keys retired before the limit, never a live one', async () => {
