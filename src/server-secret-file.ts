@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeSecret, type StoreConfig } from './config.ts';
+import { createPrivateDir } from './store/private-files.ts';
 
 /**
  * The server secret: `LATCHKEY_SECRET` when set, otherwise `<data dir>/secret`, created on first
@@ -10,7 +11,7 @@ import { decodeSecret, type StoreConfig } from './config.ts';
 export function loadServerSecret(config: Pick<StoreConfig, 'dataDir' | 'secret'>): Buffer {
   if (config.secret) return decodeSecret(config.secret)!;
   const file = path.join(config.dataDir, 'secret');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  createPrivateDir(config.dataDir);
   if (!fs.existsSync(file)) {
     // Written aside, then linked into place: a process starting at the same moment sees either no
     // file or a whole one, never a half-written secret, and the first link wins.

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { KyselyStore } from './kysely-store.ts';
+import { createPrivateDir, createPrivateFile } from './private-files.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -11,7 +11,11 @@ import type { Database } from './schema.ts';
  * Pass `':memory:'` for a throwaway store.
  */
 export async function openSqliteStore(file: string): Promise<KyselyStore> {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // e-mails, password hashes and IPs: readable by this user only (0700 directory, 0600 files)
+    createPrivateDir(path.dirname(file));
+    createPrivateFile(file);
+  }
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
