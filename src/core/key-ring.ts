@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, type JWK } from 'jose';
 import type { Clock } from './clock.ts';
+import { publishedJwk } from './key-binding.ts';
 import type { ServerSecret } from './server-secret.ts';
 import type { KeyStore, StoredSigningKey } from '../store/store.ts';
 
@@ -163,7 +164,7 @@ export class KeyRing {
       alg,
       privateKey,
       publicKey: createPublicKey(privateKey),
-      jwk: JSON.parse(stored.publicJwk) as JWK,
+      jwk: publishedJwk(stored, privateKey),
       createdAt: stored.createdAt,
       retiredAt: stored.retiredAt,
       encodedHeader: Buffer.from(JSON.stringify({ alg, kid: stored.kid, typ: 'at+jwt' })).toString('base64url'),
