@@ -71,6 +71,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     audience: config.audience,
     resolveKey: (kid) => keys.publicKey(kid),
     now: () => clock.now(),
+    expiryTolerance: 0, // our own tokens: this server set `exp`, no skew to allow for
   });
   const limiter = await openRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
   const throttle = new LoginThrottle(limiter, config.throttle, auth);

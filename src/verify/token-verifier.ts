@@ -21,6 +21,11 @@ export interface TokenVerifierOptions {
   /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`; default 5. */
   readonly clockTolerance?: number;
   /**
+   * Seconds a token is still accepted after its `exp`; default `clockTolerance`. The issuer checks its
+   * own tokens with `0` (it made `exp`); resource servers keep the tolerance for their clocks' skew.
+   */
+  readonly expiryTolerance?: number;
+  /**
    * Verified tokens remembered by their exact text (oldest out first, never served past their `exp`:
    * the time checks run on every call); default 10,000, `0` disables. A cached token skips key
    * resolution until it expires or is evicted.
@@ -29,6 +34,7 @@ export interface TokenVerifierOptions {
 }
 
 /** The claims every latchkey access token carries. */
+/** The claims of a verified token: deeply frozen, shared by every request that carries the same token. */
 export interface VerifiedClaims {
   readonly iss: string;
   readonly sub: string;
@@ -57,6 +63,7 @@ const decodeHeader = createDecoder({ complete: true });
 export function createTokenVerifier(options: TokenVerifierOptions): (token: string) => Promise<VerifiedClaims> {
   const now = options.now ?? Date.now;
   const tolerance = (options.clockTolerance ?? 5) * 1000;
+  const expiryTolerance = (options.expiryTolerance ?? options.clockTolerance ?? 5) * 1000;
   const verifiers = new Map<KeyObject, (token: string) => VerifiedClaims>();
   // Verified tokens by their exact text, oldest first out; checked against `now()` on every hit, so
   // never served past `exp`. A Map lookup is ~50x cheaper than fast-jwt's SHA-256-keyed cache.
@@ -107,7 +114,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
       if (!key) throw new VerifyError('unknown_kid', 'the token was signed by an unknown key');
       if (alg !== key.alg) throw new VerifyError('invalid_algorithm', 'the algorithm is not the one pinned to this key');
       try {
-        claims = verifierFor(key)(token);
+        // Frozen to the leaves: every request carrying this token gets this same object from the cache.
+        claims = deepFreeze(verifierFor(key)(token));
       } catch (err) {
         throw translate(err);
       }
@@ -117,7 +125,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
       }
     }
     const at = now();
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= at - tolerance) {
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= at - expiryTolerance) {
       verified.delete(token);
       throw new VerifyError('expired', 'the token has expired');
     }
@@ -126,6 +134,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
     if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw new VerifyError('missing_claim', 'sub and sid must be strings');
     return claims;
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 const CODES: Record<string, VerifyErrorCode> = {
