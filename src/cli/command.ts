@@ -4,6 +4,7 @@ import { systemClock } from '../core/clock.ts';
 import { UserAdmin } from '../core/user-admin.ts';
 import { createLatchkey, type Latchkey } from '../server.ts';
 import { openStore } from '../store/open-store.ts';
+import { terminalSafe } from './terminal-text.ts';
 import type { KyselyStore } from '../store/kysely-store.ts';
 
 /** A sub-command of `latchkey`: what it does in one line, its usage, and the work given its arguments. */
@@ -45,15 +46,16 @@ export async function withAdmin<T>(config: Config, work: (admin: UserAdmin, latc
   }
 }
 
-/** Prints rows as aligned columns (the last column is not padded). */
+/** Prints rows as aligned columns (the last column is not padded), control characters escaped. */
 export function printTable(rows: readonly (readonly string[])[]): void {
   const widths: number[] = [];
-  for (const row of rows) {
+  const safe = rows.map((row) => row.map(terminalSafe));
+  for (const row of safe) {
     row.forEach((cell, i) => {
       widths[i] = Math.max(widths[i] ?? 0, cell.length);
     });
   }
-  for (const row of rows) console.log(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  for (const row of safe) console.log(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
 export function iso(ms: number | null): string {

@@ -1,6 +1,7 @@
 import type { UserRecord } from '../core/types.ts';
 import { iso, parse, printTable, UsageError, withAdmin, type Command } from './command.ts';
 import { readNewPassword } from './password-input.ts';
+import { terminalSafeJson } from './terminal-text.ts';
 
 const USAGE = `latchkey users create <email> [--name <name>]   (password from LATCHKEY_NEW_PASSWORD or stdin)
        latchkey users disable <email>                 (ends every session; logins and refreshes are refused)
@@ -47,7 +48,7 @@ export const usersCommand: Command = {
           const users: UserRecord[] = [];
           for await (const user of admin.list()) users.push(user);
           if (values.json) {
-            console.log(JSON.stringify(users.map(({ passwordHash: _hash, credentialVersion: _version, ...user }) => user), null, 2));
+            console.log(terminalSafeJson(users.map(({ passwordHash: _hash, credentialVersion: _version, ...user }) => user)));
             return;
           }
           printTable([

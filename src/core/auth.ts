@@ -8,6 +8,7 @@ import type { KeyRing } from './key-ring.ts';
 import { passwordProblem } from './password-policy.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { SessionPolicy } from './policy.ts';
+import { hasUnsafeText } from './unsafe-text.ts';
 import { RefreshTokenCodec } from './refresh-token.ts';
 import { isLive, normalizeEmail, type EventDetail, type EventType, type RequestContext, type SecurityEvent, type Session, type User, type UserRecord } from './types.ts';
 
@@ -63,7 +64,8 @@ export class Auth {
   /** Creates an account. @throws invalid_request, weak_password, email_taken */
   async register(input: { email: string; password: string; name?: string | null }, request: RequestContext): Promise<User> {
     const email = input.email.trim();
-    if (!EMAIL.test(email) || email.length > 254) throw fail('invalid_request', 'email must be an e-mail address.');
+    if (!EMAIL.test(email) || email.length > 254 || hasUnsafeText(email)) throw fail('invalid_request', 'email must be an e-mail address.');
+    if (input.name && hasUnsafeText(input.name)) throw fail('invalid_request', 'name must not contain control characters or bidi overrides.');
     const problem = passwordProblem(input.password, email);
     if (problem) throw fail('weak_password', problem);
     const user: UserRecord = {
