@@ -45,6 +45,7 @@ export interface PromptState {
 }
 
 /** A terminal escape sequence: CSI (`ESC [` ... final byte, e.g. arrow keys, Delete) or SS3 (`ESC O x`), or a lone ESC. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
 const ESCAPE_SEQUENCE = /^\u001b(?:\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|O.|)/;
 
 /**
@@ -69,6 +70,7 @@ export function applyPromptInput(typed: string, data: string): PromptState {
     if (ch === '\r' || ch === '\n' || ch === '\u0004') return { typed: text, done: 'submit' };
     if (ch === '\u0003') return { typed: text, done: 'cancel' };
     if (ch === '\u007f' || ch === '\b') text = [...text].slice(0, -1).join('');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control keys are what this leaves out
     else if (!/[\u0000-\u001f\u007f-\u009f]/.test(ch)) text += ch;
   }
   return { typed: text, done: null };

@@ -3,7 +3,7 @@ import { UNSAFE_TEXT } from '../core/unsafe-text.ts';
 const UNSAFE_ALL = new RegExp(UNSAFE_TEXT.source, 'g');
 /** What JSON.stringify leaves raw of {@link UNSAFE_TEXT} (it escapes C0 controls itself). */
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const escape = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const asEscape = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * `text` safe to print on a terminal: every control character and bidi override shown as `\uXXXX`,
@@ -13,7 +13,7 @@ const escape = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '
  * terminalSafe('evil\u001b[2J@example.com') // 'evil\\u001b[2J@example.com'
  */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE_ALL, escape);
+  return text.replace(UNSAFE_ALL, asEscape);
 }
 
 /**
@@ -21,5 +21,5 @@ export function terminalSafe(text: string): string {
  * escaped as `\uXXXX`: still valid JSON for the same value.
  */
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, escape);
+  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, asEscape);
 }

@@ -3,6 +3,7 @@
  * (an escape sequence reaching an operator's terminal can rewrite the screen) and the bidirectional
  * overrides, embeddings, isolates and marks (they make `evil‮gpj.exe` read as something else).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /**
