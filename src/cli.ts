@@ -8,6 +8,7 @@ import { loadConfig } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LatchkeyError } from './core/errors.ts';
 import { collectGarbage } from './gc.ts';
+import { VERSION } from './version.ts';
 
 /**
  * The `latchkey` command. Exit codes: 0 done, 1 the work failed (bad setting, unknown user, database
@@ -46,12 +47,16 @@ function help(): string {
     '',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'latchkey <command> --help shows the usage of one command.',
+    'latchkey <command> --help shows the usage of one command; latchkey --version prints the version.',
   ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name = 'serve', ...args] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(`latchkey ${VERSION}`);
+    return 0;
+  }
   if (name === '--help' || name === '-h' || name === 'help') {
     console.log(help());
     return 0;

@@ -30,12 +30,28 @@ export interface Config {
   /** Security events older than this many seconds are swept (`LATCHKEY_EVENT_RETENTION`, default 90 days). */
   readonly eventRetention: number;
   readonly logLevel: string;
+  /**
+   * `LATCHKEY_LOG_FORMAT`: `pretty` (readable lines), `json` (one JSON object a line, for log
+   * collectors) or `auto` (default: pretty when stdout is a terminal, else JSON).
+   */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
+  /**
+   * `LATCHKEY_SIGNUP`: `open` (default) lets anyone create an account on `/auth/register` and the
+   * account page; `closed` hides the form and answers `403 signup_closed` (operators still create
+   * accounts with `latchkey users create`).
+   */
+  readonly signup: 'open' | 'closed';
   /** Seconds `serve` waits for in-flight requests on SIGTERM/SIGINT before it exits anyway (`LATCHKEY_SHUTDOWN_TIMEOUT`, default 10). */
   readonly shutdownTimeout: number;
 }
 
 export interface HttpConfig {
   readonly allowedOrigins: readonly string[];
+  /**
+   * True while neither `LATCHKEY_ISSUER` nor `LATCHKEY_ALLOWED_ORIGINS` is set: every loopback
+   * spelling of the served port is allowed as well (see http/allowed-origin.ts).
+   */
+  readonly loopbackOrigins: boolean;
   /** `LATCHKEY_TRUST_PROXY`: proxies whose `X-Forwarded-For` is believed; empty = none. */
   readonly trustProxy: readonly string[];
   readonly cookieName: string;
@@ -91,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     keyActivationDelay: read.int('LATCHKEY_KEY_ACTIVATION_DELAY', 30, 0, 3600),
     http: Object.freeze({
       allowedOrigins: Object.freeze(read.list('LATCHKEY_ALLOWED_ORIGINS', [new URL(issuer).origin]).map(origin(read))),
+      loopbackOrigins: env.LATCHKEY_ISSUER?.trim() ? false : !env.LATCHKEY_ALLOWED_ORIGINS?.trim(),
       trustProxy: Object.freeze(read.list('LATCHKEY_TRUST_PROXY', []).map(proxy(read))),
       cookieName: read.match('LATCHKEY_COOKIE_NAME', /^[A-Za-z0-9_-]{1,64}$/, 'latchkey_refresh'),
       cookieSecure: read.bool('LATCHKEY_COOKIE_SECURE', secure),
@@ -111,9 +128,28 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     eventRetention: read.int('LATCHKEY_EVENT_RETENTION', 7_776_000, 1),
     logLevel: read.choice('LATCHKEY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logFormat: read.choice('LATCHKEY_LOG_FORMAT', ['auto', 'json', 'pretty'], 'auto'),
+    signup: read.choice('LATCHKEY_SIGNUP', ['open', 'closed'], 'open'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
   };
+  checkAgreement(config);
   return Object.freeze(config);
+}
+
+/**
+ * Settings that are each valid but contradict each other. @throws ConfigError naming both settings
+ */
+function checkAgreement(config: Config): void {
+  const s = config.session;
+  const shorter = (a: string, av: number, b: string, bv: number, why: string) => {
+    throw new ConfigError(`${a} (${av} s) is shorter than ${b} (${bv} s): ${why}. Raise ${a} or lower ${b}.`);
+  };
+  if (s.maxAge < s.accessTtl) {
+    shorter('LATCHKEY_SESSION_MAX_AGE', s.maxAge, 'LATCHKEY_ACCESS_TTL', s.accessTtl, 'every access token would outlive the session it belongs to');
+  }
+  if (s.idleTtl < s.accessTtl) {
+    shorter('LATCHKEY_REFRESH_IDLE_TTL', s.idleTtl, 'LATCHKEY_ACCESS_TTL', s.accessTtl, 'a session would end as idle while its access token is still in use');
+  }
 }
 
 /** Decodes a server secret given as hex or base64url; `undefined` when it is shorter than 32 bytes. */

@@ -9,7 +9,13 @@ import { createPrivateDir } from './store/private-files.ts';
  * start (32 random bytes, mode 0600). Instances sharing a PostgreSQL database must share it too.
  */
 export function loadServerSecret(config: Pick<StoreConfig, 'dataDir' | 'secret'>): Buffer {
-  if (config.secret) return decodeSecret(config.secret)!;
+  return openServerSecret(config).secret;
+}
+
+/** {@link loadServerSecret}, also saying whether this call created the secret file. */
+export function openServerSecret(config: Pick<StoreConfig, 'dataDir' | 'secret'>): { secret: Buffer; created: boolean } {
+  if (config.secret) return { secret: decodeSecret(config.secret)!, created: false };
+  let created = false;
   const file = path.join(config.dataDir, 'secret');
   createPrivateDir(config.dataDir);
   if (!fs.existsSync(file)) {
@@ -19,6 +25,7 @@ export function loadServerSecret(config: Pick<StoreConfig, 'dataDir' | 'secret'>
     fs.writeFileSync(draft, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
     try {
       fs.linkSync(draft, file);
+      created = true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     } finally {
@@ -27,5 +34,5 @@ export function loadServerSecret(config: Pick<StoreConfig, 'dataDir' | 'secret'>
   }
   const secret = decodeSecret(fs.readFileSync(file, 'utf8').trim());
   if (!secret) throw new Error(`${file} does not hold a valid secret (32+ bytes, base64url or hex)`);
-  return secret;
+  return { secret, created };
 }

@@ -14,7 +14,9 @@ import { LoginThrottle } from './http/login-throttle.ts';
 import { openRateLimiter } from './http/open-rate-limiter.ts';
 import { SecurityEventSink } from './http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
-import { loadServerSecret } from './server-secret-file.ts';
+import { openServerSecret } from './server-secret-file.ts';
+import { describeDatabase, type StartupReport } from './startup-report.ts';
+import { logDestination } from './log-format.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createTokenVerifier } from './verify/token-verifier.ts';
@@ -32,6 +34,8 @@ export interface LatchkeyOptions {
 
 export interface Latchkey extends Services {
   readonly app: FastifyInstance;
+  /** The database and what this start created, for the first line `serve` logs. */
+  readonly startup: StartupReport;
   /** Stops serving and closes the store. */
   close(): Promise<void>;
 }
@@ -47,7 +51,8 @@ export interface Latchkey extends Services {
 export async function createLatchkey(config: Config, options: LatchkeyOptions = {}): Promise<Latchkey> {
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await openStore(config.store));
-  const secret = new ServerSecret(loadServerSecret(config.store));
+  const opened = openServerSecret(config.store);
+  const secret = new ServerSecret(opened.secret);
   const keys = await KeyRing.open(store, secret, clock, {
     alg: config.signingAlg,
     accessTtl: config.session.accessTtl,
@@ -78,16 +83,21 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
-  const logger = options.logger === undefined ? { level: config.logLevel, ...safe }
+  const logger = options.logger === undefined ? { level: config.logLevel, ...safe, ...logDestination(config.logFormat) }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
   const app = buildApp(services, { logger });
   events.logger = app.log;
   if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
   throttle.onError = (err) => app.log.warn({ err }, 'recording a refused login failed');
   const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
+  const created = [
+    ...(opened.created ? [`a new server secret in ${config.store.dataDir}/secret (back it up: the signing keys are sealed with it)`] : []),
+    ...(keys.createdOnOpen ? [`a new ${config.signingAlg} signing key`] : []),
+  ];
   return {
     ...services,
     app,
+    startup: { database: describeDatabase(config.store), created },
     async close() {
       stopSweeper();
       keys.close();

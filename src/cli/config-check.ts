@@ -45,13 +45,15 @@ export function effectiveSettings(config: Config, env: NodeJS.ProcessEnv): Effec
     ['LATCHKEY_SIGNING_ALG', config.signingAlg],
     ['LATCHKEY_KEY_ACTIVATION_DELAY', `${config.keyActivationDelay}`],
     ['LATCHKEY_TRUST_PROXY', config.http.trustProxy.join(',') || '(unset: X-Forwarded-For is ignored)'],
-    ['LATCHKEY_ALLOWED_ORIGINS', config.http.allowedOrigins.join(',')],
+    ['LATCHKEY_ALLOWED_ORIGINS', config.http.allowedOrigins.join(',') + (config.http.loopbackOrigins ? ' (and every loopback spelling of the served port, while LATCHKEY_ISSUER is unset)' : '')],
     ['LATCHKEY_COOKIE_NAME', config.http.cookieName],
     ['LATCHKEY_COOKIE_SECURE', String(config.http.cookieSecure)],
     ['LATCHKEY_REDIS_PREFIX', config.redisPrefix],
     ...throttleRows(config),
     ['LATCHKEY_EVENT_RETENTION', `${config.eventRetention}`],
     ['LATCHKEY_LOG_LEVEL', config.logLevel],
+    ['LATCHKEY_LOG_FORMAT', config.logFormat],
+    ['LATCHKEY_SIGNUP', config.signup],
     ['LATCHKEY_SHUTDOWN_TIMEOUT', `${config.shutdownTimeout}`],
   ];
   return rows.map(([name, value]) => ({ name, value, source: env[name]?.trim() ? 'environment' : 'default' }));

@@ -1,6 +1,8 @@
 import { createLatchkey } from '../server.ts';
 import { closeOnSignals } from '../lifecycle.ts';
 import type { Command } from './command.ts';
+import { listeningText } from '../startup-report.ts';
+import { VERSION } from '../version.ts';
 
 /** `latchkey serve`: the HTTP API until SIGTERM/SIGINT, then a graceful shutdown. */
 export const serveCommand: Command = {
@@ -9,6 +11,10 @@ export const serveCommand: Command = {
   async run(_args, config) {
     const latchkey = await createLatchkey(config);
     closeOnSignals(latchkey, { timeoutMs: config.shutdownTimeout * 1000, log: latchkey.app.log });
-    await latchkey.app.listen({ host: config.host, port: config.port });
+    await latchkey.app.listen({
+      host: config.host,
+      port: config.port,
+      listenTextResolver: (address) => listeningText(address, latchkey.startup, VERSION),
+    });
   },
 };

@@ -48,6 +48,7 @@ export class KeyRing {
   #loadedAt = 0;
   #reloading: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #created = false;
 
   private constructor(
     private readonly store: KeyStore,
@@ -63,7 +64,9 @@ export class KeyRing {
     if (!ring.#keys.some((k) => k.retiredAt === null)) {
       // Another instance starting at the same moment may win the race to create the first key
       // (the store allows one live key); then we adopt its key.
-      await ring.rotate().catch(async (err: unknown) => {
+      await ring.rotate().then(() => {
+        ring.#created = true;
+      }, async (err: unknown) => {
         await ring.reload();
         if (!ring.#keys.some((k) => k.retiredAt === null)) throw err;
       });
@@ -77,6 +80,11 @@ export class KeyRing {
     }, options.reloadEveryMs ?? 5000);
     ring.#timer.unref();
     return ring;
+  }
+
+  /** True when {@link KeyRing.open} created the first signing key (a new database). */
+  get createdOnOpen(): boolean {
+    return this.#created;
   }
 
   /** Stops re-reading the store. */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fail, LatchkeyError } from '../core/errors.ts';
 import type { EventType } from '../core/types.ts';
 import type { Services } from './app.ts';
+import { isAllowedOrigin } from './allowed-origin.ts';
 import { authDocs } from './api-docs.ts';
 import { authenticate, bearerToken } from './bearer.ts';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.ts';
@@ -34,8 +35,7 @@ export function authRoutes(services: Services): FastifyPluginAsync {
   const { auth, config, throttle } = services;
   const caller = (request: FastifyRequest) => authenticate(request, services.verifyAccessToken, auth);
   const checkOrigin = async (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (origin !== undefined && !config.http.allowedOrigins.includes(origin)) {
+    if (!isAllowedOrigin(request.headers.origin, config.http, request.socket.localPort)) {
       throw fail('invalid_origin', 'This origin may not use the session cookie.');
     }
   };

@@ -3,13 +3,15 @@ import { device, expectCode, startCore, type CoreHarness } from '../helpers/core
 
 const IDLE = 100;
 const MAX_AGE = 250;
+/** Access tokens shorter than the idle and absolute lifetimes here (a longer one is refused as contradictory). */
+const ACCESS = { LATCHKEY_ACCESS_TTL: '60' };
 
 describe('session expiry (core, manual clock)', () => {
   let h: CoreHarness;
   afterEach(() => h.close());
 
   it('ends a session left unused for LATCHKEY_REFRESH_IDLE_TTL', async () => {
-    h = await startCore({ LATCHKEY_REFRESH_IDLE_TTL: String(IDLE), LATCHKEY_SESSION_MAX_AGE: '100000' });
+    h = await startCore({ ...ACCESS, LATCHKEY_REFRESH_IDLE_TTL: String(IDLE), LATCHKEY_SESSION_MAX_AGE: '100000' });
     const { user, tokens } = await h.signIn();
     expect(tokens.refreshExpiresIn).toBe(IDLE);
     h.clock.advance(IDLE);
@@ -19,7 +21,7 @@ describe('session expiry (core, manual clock)', () => {
   });
 
   it('each refresh extends the idle deadline', async () => {
-    h = await startCore({ LATCHKEY_REFRESH_IDLE_TTL: String(IDLE), LATCHKEY_SESSION_MAX_AGE: '100000' });
+    h = await startCore({ ...ACCESS, LATCHKEY_REFRESH_IDLE_TTL: String(IDLE), LATCHKEY_SESSION_MAX_AGE: '100000' });
     const { user, tokens } = await h.signIn();
     let current = tokens;
     for (let i = 0; i < 5; i++) {
@@ -33,7 +35,7 @@ describe('session expiry (core, manual clock)', () => {
   });
 
   it('ends a session LATCHKEY_SESSION_MAX_AGE after login however often it is refreshed', async () => {
-    h = await startCore({ LATCHKEY_REFRESH_IDLE_TTL: String(IDLE), LATCHKEY_SESSION_MAX_AGE: String(MAX_AGE) });
+    h = await startCore({ ...ACCESS, LATCHKEY_REFRESH_IDLE_TTL: String(IDLE), LATCHKEY_SESSION_MAX_AGE: String(MAX_AGE) });
     const { user, tokens } = await h.signIn();
     let current = tokens;
     h.clock.advance(90);
@@ -50,7 +52,7 @@ describe('session expiry (core, manual clock)', () => {
   });
 
   it('an expired session is not offered for revocation and its access token no longer manages the account', async () => {
-    h = await startCore({ LATCHKEY_REFRESH_IDLE_TTL: String(IDLE) });
+    h = await startCore({ ...ACCESS, LATCHKEY_REFRESH_IDLE_TTL: String(IDLE) });
     const { user, tokens } = await h.signIn();
     h.clock.advance(IDLE + 1);
     await expectCode(h.auth.revokeSession(user.id, tokens.sessionId, device()), 'not_found');
@@ -58,7 +60,7 @@ describe('session expiry (core, manual clock)', () => {
   });
 
   it('a short max age caps the very first deadline too', async () => {
-    h = await startCore({ LATCHKEY_REFRESH_IDLE_TTL: '1000', LATCHKEY_SESSION_MAX_AGE: '60' });
+    h = await startCore({ ...ACCESS, LATCHKEY_REFRESH_IDLE_TTL: '1000', LATCHKEY_SESSION_MAX_AGE: '60' });
     const { tokens } = await h.signIn();
     expect(tokens.refreshExpiresIn).toBe(60);
     h.clock.advance(59);

@@ -160,7 +160,7 @@ describe('browser API over HTTP', () => {
 
     it('the Max-Age of the cookie is the session\'s remaining life', async () => {
       const local = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-      const s = await startApiServer({ LATCHKEY_REFRESH_IDLE_TTL: '600', LATCHKEY_SESSION_MAX_AGE: '1000' }, { clock: local });
+      const s = await startApiServer({ LATCHKEY_ACCESS_TTL: '300', LATCHKEY_REFRESH_IDLE_TTL: '600', LATCHKEY_SESSION_MAX_AGE: '1000' }, { clock: local });
       try {
         const c = new BrowserClient(s.url);
         const email = uniqueEmail();

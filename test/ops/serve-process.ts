@@ -72,7 +72,7 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
       check();
     });
 
-  const listening = await waitForLine((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'));
+  const listening = await waitForLine((l) => typeof l.msg === 'string' && /http:\/\/127\.0\.0\.1:\d+\/account/.test(l.msg));
   const url = /http:\/\/127\.0\.0\.1:\d+/.exec(listening.msg as string)![0];
   return { child, url, lines, exited, waitForLine };
 }
