@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'invalid_request'
   | 'weak_password'
   | 'email_taken'
+  | 'signup_closed'
   | 'invalid_credentials'
   | 'too_many_requests'
   | 'invalid_grant'

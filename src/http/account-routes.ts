@@ -63,13 +63,14 @@ function asset(body: string): Asset {
 
 /**
  * `GET /account` (the account-activity page), `/account/app.js` and `/account/app.css`. The HTML
- * is never cached; the script and style are cached for a year when asked for by their content hash
+ * (which tells the page whether sign-up is open, `LATCHKEY_SIGNUP`) is never cached; the script and style are cached for a year when asked for by their content hash
  * (`?v=`), which changes whenever they do.
  */
-export function accountRoutes(): FastifyPluginAsync {
+export function accountRoutes(options: { readonly signup: 'open' | 'closed' } = { signup: 'open' }): FastifyPluginAsync {
   const load = async (request: FastifyRequest) => {
     try {
-      return await accountAssets();
+      const built = await accountAssets();
+      return { ...built, html: built.html.replace('%SIGNUP%', options.signup) };
     } catch (err) {
       request.log.error({ err }, 'building the account page failed');
       throw fail('service_unavailable', 'The account page is not available right now.');

@@ -83,7 +83,13 @@ export const authDocs = {
   register: {
     summary: 'Create an account',
     tags,
-    response: { 201: { type: 'object', properties: { user: userShape } }, 400: errorBody, 409: errorBody },
+    response: {
+      201: { type: 'object', properties: { user: userShape } },
+      400: { ...errorBody, description: 'invalid_request, or weak_password (the reason in error_description)' },
+      403: { ...errorBody, description: 'invalid_origin, or signup_closed while LATCHKEY_SIGNUP=closed' },
+      409: { ...errorBody, description: 'email_taken' },
+      429: { ...errorBody, description: 'too_many_requests (sign-ups from one IP), with Retry-After' },
+    },
   },
   login: {
     summary: 'Sign in: access token in the body, refresh token in an HttpOnly cookie',

@@ -98,6 +98,6 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
   app.register(authRoutes(services), { prefix: '/auth' });
   app.register(oauthRoutes(services), { prefix: '/oauth' });
   app.register(metadataRoutes(services));
-  app.register(accountRoutes());
+  app.register(accountRoutes({ signup: config.signup }));
   return app;
 }

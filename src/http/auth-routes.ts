@@ -46,6 +46,9 @@ export function authRoutes(services: Services): FastifyPluginAsync {
       '/register',
       { schema: { ...authDocs.register, body: registerBody }, preHandler: checkOrigin },
       async (request, reply) => {
+        if (config.signup === 'closed') {
+          throw fail('signup_closed', 'Sign-up is closed on this server; ask its operator for an account.');
+        }
         const context = requestContext(request);
         await throttle.register(context);
         const user = await auth.register(request.body, context);
