@@ -48,6 +48,8 @@ export type SecurityEventType =
 
 /** One security event, as `GET /auth/events` lists it. */
 export interface SecurityEvent {
+  /** The device of the session the event is about, as the server recorded it; absent for events about no session. */
+  readonly device?: Device;
   readonly id: string;
   /** One of {@link SecurityEventType}; a newer server may send types this SDK does not know yet. */
   readonly type: SecurityEventType | (string & {});

@@ -3,6 +3,7 @@ import type { NewEvent, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { checkDeviceBinding } from './device-binding.ts';
 import { deviceFingerprint, parseDevice } from './device.ts';
+import { withSessionDevice } from './event-device.ts';
 import { fail, type LatchkeyError } from './errors.ts';
 import type { KeyRing } from './key-ring.ts';
 import { passwordProblem } from './password-policy.ts';
@@ -125,14 +126,14 @@ export class Auth {
 
     if (parsed.counter === session.counter) {
       const verdict = checkDeviceBinding(session, request, this.o.policy);
-      const events = verdict.events.map((e) => this.event(e.type, user.id, session!.id, request, e.detail));
+      const events = verdict.events.map((e) => this.event(e.type, user.id, session!, request, e.detail));
       if (verdict.revoke) {
         await this.endSessions([session], verdict.revoke, request, events);
         throw badGrant();
       }
       const expiresAt = Math.min(now + this.o.policy.idleTtl * 1000, session.createdAt + this.o.policy.maxAge * 1000);
       const update = { at: now, lastIp: request.ip, expiresAt };
-      const rotated = [this.event('refresh', user.id, session.id, request), ...events];
+      const rotated = [this.event('refresh', user.id, session, request), ...events];
       if (await this.o.store.rotateSession(session.id, session.counter, update, rotated)) {
         this.o.onEvents?.(rotated);
         return this.issue(user, { ...session, counter: session.counter + 1, expiresAt });
@@ -144,7 +145,7 @@ export class Auth {
 
     if (this.isGraceReplay(session, parsed.counter, request, now)) return this.issue(user, session);
     await this.endSessions([session], 'refresh_token_reuse', request, [
-      this.event('refresh_token_reuse', user.id, session.id, request, { tokenAge: session.counter - parsed.counter }),
+      this.event('refresh_token_reuse', user.id, session, request, { tokenAge: session.counter - parsed.counter }),
     ]);
     throw badGrant();
   }
@@ -161,7 +162,8 @@ export class Auth {
   async logout(userId: string, sessionId: string, request: RequestContext): Promise<void> {
     const revoked = await this.o.store.transaction(async (store) => {
       const ids = await store.revokeSessions([sessionId], 'logout', this.o.clock.now());
-      const events = ids.map((id) => this.event('logout', userId, id, request));
+      const device = ids.length > 0 ? (await store.findSession(sessionId))?.device : undefined;
+      const events = ids.map((id) => this.event('logout', userId, device ? { id, device } : id, request));
       await store.insertEvents(events);
       return events;
     });
@@ -231,9 +233,10 @@ export class Auth {
     const passwordHash = await this.o.passwords.hash(input.newPassword);
     await this.o.store.transaction(async (store) => {
       await store.updateUser(userId, { passwordHash });
-      const others = (await store.listLiveSessions(userId, this.o.clock.now())).filter((s) => s.id !== currentSessionId);
+      const live = await store.listLiveSessions(userId, this.o.clock.now());
+      const others = live.filter((s) => s.id !== currentSessionId);
       await this.endSessions(others, 'password_changed', request, [
-        this.event('password_changed', userId, currentSessionId, request),
+        this.event('password_changed', userId, live.find((s) => s.id === currentSessionId) ?? currentSessionId, request),
       ], store);
     });
   }
@@ -243,18 +246,18 @@ export class Auth {
    * `events`, in one transaction. Returns the ids it ended.
    */
   async endSessions(
-    sessions: readonly Pick<Session, 'id' | 'userId'>[],
+    sessions: readonly Pick<Session, 'id' | 'userId' | 'device'>[],
     reason: string,
     request: RequestContext | null,
     events: readonly NewEvent[] = [],
     within: Store = this.o.store,
   ): Promise<string[]> {
-    const owners = new Map(sessions.map((s) => [s.id, s.userId]));
+    const owners = new Map(sessions.map((s) => [s.id, s]));
     const written = await within.transaction(async (store) => {
       const revoked = await store.revokeSessions([...owners.keys()], reason, this.o.clock.now());
       const all = [
         ...events,
-        ...revoked.map((id) => this.event('session_revoked', owners.get(id)!, id, request, { reason })),
+        ...revoked.map((id) => this.event('session_revoked', owners.get(id)!.userId, owners.get(id)!, request, { reason })),
       ];
       await store.insertEvents(all);
       return { revoked, all };
@@ -297,9 +300,9 @@ export class Auth {
       await this.endSessions(replaced, 'replaced', request, [], store);
       await this.endSessions(evicted, 'limit', request, [], store);
       await store.insertSession(session);
-      const events = [this.event('login', user.id, session.id, request)];
+      const events = [this.event('login', user.id, session, request)];
       if (await store.rememberDevice(user.id, deviceFingerprint(device, request.deviceId), now)) {
-        events.push(this.event('new_device', user.id, session.id, request, { ...device }));
+        events.push(this.event('new_device', user.id, session, request, { ...device }));
       }
       await store.insertEvents(events);
       return events;
@@ -345,22 +348,27 @@ export class Auth {
     this.o.onEvents?.(events);
   }
 
+  /**
+   * An event of `userId`. Given the session it is about (not just its id), the event keeps that
+   * session's device, so no one has to guess it later from the User-Agent of `request`.
+   */
   private event(
     type: EventType,
     userId: string,
-    sessionId: string | null,
+    session: Pick<Session, 'id' | 'device'> | string | null,
     request: RequestContext | null,
     detail: EventDetail | null = null,
   ): NewEvent {
+    const about = typeof session === 'string' || session === null ? null : session;
     return {
       id: randomUUID(),
       userId,
       type,
       at: this.o.clock.now(),
-      sessionId,
+      sessionId: about ? about.id : (session as string | null),
       ip: request?.ip ?? null,
       userAgent: request?.userAgent ?? null,
-      detail,
+      detail: about ? withSessionDevice(detail, about.device) : detail,
     };
   }
 }

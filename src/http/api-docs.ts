@@ -14,6 +14,15 @@ export const errorBody = {
 
 const nullableString = { type: ['string', 'null'] } as const;
 
+const deviceShape = {
+  type: 'object',
+  properties: {
+    browser: { type: 'string' },
+    os: { type: 'string' },
+    type: { type: 'string', enum: ['desktop', 'mobile', 'tablet', 'unknown'] },
+  },
+} as const;
+
 export const userShape = {
   type: 'object',
   required: ['id', 'email', 'createdAt'],
@@ -37,14 +46,7 @@ const sessionShape = {
     lastIp: { type: 'string' },
     userAgent: { type: 'string' },
     deviceId: nullableString,
-    device: {
-      type: 'object',
-      properties: {
-        browser: { type: 'string' },
-        os: { type: 'string' },
-        type: { type: 'string', enum: ['desktop', 'mobile', 'tablet', 'unknown'] },
-      },
-    },
+    device: deviceShape,
   },
 } as const;
 
@@ -57,6 +59,10 @@ const eventShape = {
     sessionId: nullableString,
     ip: nullableString,
     userAgent: nullableString,
+    device: {
+      description: 'The device of the session the event is about (as parsed at its sign-in), not of whoever caused the event',
+      ...deviceShape,
+    },
     detail: { type: 'object', additionalProperties: true },
   },
 } as const;

@@ -1,4 +1,5 @@
 import type { IssuedTokens } from '../core/auth.ts';
+import { sessionDeviceOf } from '../core/event-device.ts';
 import type { SecurityEvent, Session, User } from '../core/types.ts';
 
 /** How the HTTP API shows the domain's records (contract, section 3). Times become ISO 8601. */
@@ -23,6 +24,7 @@ export function renderSession(session: Session, currentSessionId: string) {
 }
 
 export function renderEvent(event: SecurityEvent) {
+  const { device, detail } = sessionDeviceOf(event.detail);
   return {
     id: event.id,
     type: event.type,
@@ -30,7 +32,8 @@ export function renderEvent(event: SecurityEvent) {
     sessionId: event.sessionId,
     ip: event.ip,
     userAgent: event.userAgent,
-    ...(event.detail !== null && { detail: event.detail }),
+    ...(device !== null && { device }),
+    ...(detail !== null && { detail }),
   };
 }
 

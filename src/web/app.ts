@@ -1,6 +1,7 @@
 /**
  * The account page (`GET /account`), built on `latchkey/client` like any other web app would be:
- * sign in, see and sign out devices, read recent security events, change the password.
+ * sign up (while `LATCHKEY_SIGNUP` is open), sign in, see and sign out devices, read recent security
+ * events, change the password.
  * Served as one ES module transpiled by the server (src/http/account-routes.ts); no build step.
  */
 import { AuthError, createAuthClient, type SessionInfo } from '../client/index.ts';
@@ -10,6 +11,7 @@ import { deviceName } from './device-name.ts';
 import { deviceItems, refreshRelativeTimes } from './devices-view.ts';
 import { byId } from './dom.ts';
 import { eventItems } from './events-view.ts';
+import { setUpSignUp } from './sign-up.ts';
 
 const auth = createAuthClient();
 
@@ -37,6 +39,7 @@ function showSignIn(message = '', warning = false): void {
   view.account.hidden = true;
   view.who.hidden = true;
   view.signIn.hidden = false;
+  byId('sign-up-view', HTMLElement).hidden = true;
   view.devices.replaceChildren();
   view.events.replaceChildren();
   passwordForm.reset();
@@ -46,6 +49,7 @@ function showSignIn(message = '', warning = false): void {
 function showAccount(): void {
   view.loading.hidden = true;
   view.signIn.hidden = true;
+  byId('sign-up-view', HTMLElement).hidden = true;
   view.account.hidden = false;
   view.who.hidden = false;
   view.whoEmail.textContent = auth.user?.email ?? '';
@@ -185,6 +189,16 @@ passwordForm.addEventListener('submit', (event) => {
     notify('Your password was changed. Every other device was signed out.');
     await load();
   });
+});
+
+setUpSignUp(auth, {
+  signedUp() {
+    notify('Your account was created and this device is signed in.');
+    showAccount();
+    view.devicesTitle.focus();
+  },
+  showSignIn: () => showSignIn(),
+  busy,
 });
 
 byId('sign-out', HTMLButtonElement).addEventListener('click', () => void auth.logout());

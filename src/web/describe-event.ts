@@ -31,6 +31,8 @@ const REVOKED: Readonly<Record<string, (who: string) => EventWords>> = {
   replaced: (who) => calm(`${who} was signed out by a new sign-in on the same device`),
   refresh_token_reuse: (who) => alarm(`${who} was signed out to protect your account`),
   suspicious_refresh: (who) => alarm(`${who} was signed out because it was used from somewhere unexpected`),
+  revoked_by_admin: (who) => calm(`${who} was signed out by an administrator`),
+  user_disabled: (who) => alarm(`${who} was signed out because the account was disabled`),
 };
 
 /**
@@ -42,7 +44,7 @@ const REVOKED: Readonly<Record<string, (who: string) => EventWords>> = {
  * // { text: 'New sign-in from Firefox on Windows', alarm: false }
  */
 export function describeEvent(event: SecurityEvent, deviceOf: (event: SecurityEvent) => DeviceLike | null): EventWords {
-  const device = deviceOf(event);
+  const device = event.device ?? deviceOf(event); // the server's record of the session's device comes first
   const who = deviceName(device);
   const Who = capitalize(who);
   const detail = event.detail ?? {};

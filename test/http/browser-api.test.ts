@@ -350,7 +350,7 @@ describe('browser API over HTTP', () => {
       expect([...times].sort((x, y) => y - x)).toEqual(times);
       for (const e of events) {
         for (const key of ['id', 'type', 'at', 'sessionId', 'ip', 'userAgent']) expect(e).toHaveProperty(key);
-        expect(Object.keys(e).every((k) => ['id', 'type', 'at', 'sessionId', 'ip', 'userAgent', 'detail'].includes(k))).toBe(true);
+        expect(Object.keys(e).every((k) => ['id', 'type', 'at', 'sessionId', 'ip', 'userAgent', 'device', 'detail'].includes(k))).toBe(true);
         expect(JSON.stringify(e)).not.toContain(PASSWORD);
         expect(e.sessionId === null || typeof e.sessionId === 'string').toBe(true);
       }

@@ -64,7 +64,8 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
     const events = await client.request('GET', '/auth/events');
     const newDevice = events.body.events.find((e: { type: string }) => e.type === 'new_device');
     expect(newDevice.detail).toMatchObject({ browser: 'Chrome', os: 'Linux', type: 'desktop' });
-    expect(Object.keys(newDevice).sort()).toEqual(['at', 'detail', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
+    expect(Object.keys(newDevice).sort()).toEqual(['at', 'detail', 'device', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
+    expect(newDevice.device).toEqual({ browser: 'Chrome', os: 'Linux', type: 'desktop' });
     const me = await client.request('GET', '/auth/me');
     expect(Object.keys(me.body.user).sort()).toEqual(['createdAt', 'email', 'id']);
   });
