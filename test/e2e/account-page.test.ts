@@ -84,7 +84,7 @@ describe.skipIf(!hasChromium)('the account page in Chromium', () => {
     expect(await page.locator('script:not([src])').count()).toBe(0);
 
     // keyboard only: type, Tab, type, Enter
-    await page.getByLabel('E-mail').focus();
+    await page.getByLabel('E-mail', { exact: true }).focus();
     await page.keyboard.type(email);
     await page.keyboard.press('Tab');
     await page.keyboard.type(PASSWORD);
