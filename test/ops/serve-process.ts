@@ -72,7 +72,10 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
       check();
     });
 
-  const listening = await waitForLine((l) => typeof l.msg === 'string' && /http:\/\/127\.0\.0\.1:\d+\/account/.test(l.msg));
+  const listening = await waitForLine((l) => typeof l.msg === 'string' && /http:\/\/127\.0\.0\.1:\d+\/account/.test(l.msg)).catch((err: unknown) => {
+    child.kill('SIGKILL'); // never leave a server behind when the test gives up on it
+    throw err;
+  });
   const url = /http:\/\/127\.0\.0\.1:\d+/.exec(listening.msg as string)![0];
   return { child, url, lines, exited, waitForLine };
 }
