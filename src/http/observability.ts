@@ -1,3 +1,4 @@
+import { sessionDeviceOf } from '../core/event-device.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -52,13 +53,15 @@ export class SecurityEventSink {
       const log = scope?.request.log ?? this.logger;
       for (const event of events) {
         scope?.events.add(event.type);
+        const { device, detail } = sessionDeviceOf(event.detail);
         const line = {
           securityEvent: {
             type: event.type,
             userId: event.userId,
             sessionId: event.sessionId,
             ip: event.ip,
-            ...(event.detail !== null && { detail: event.detail }),
+            ...(device !== null && { device }),
+            ...(detail !== null && { detail }),
           },
         };
         if (event.type === 'refresh_token_reuse' || event.type === 'suspicious_refresh') log?.warn(line, 'security event');
