@@ -37,6 +37,7 @@ export type SecurityEventType =
   | 'login'
   | 'login_failed'
   | 'refresh'
+  | 'refresh_grace'
   | 'logout'
   | 'session_revoked'
   | 'refresh_token_reuse'

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import { checkDeviceBinding } from './device-binding.ts';
 import { deviceFingerprint, parseDevice } from './device.ts';
 import { withSessionDevice } from './event-device.ts';
+import { withoutRepeatedUaChange } from './repeated-binding-events.ts';
 import { fail, type LatchkeyError } from './errors.ts';
 import type { KeyRing } from './key-ring.ts';
 import { passwordProblem } from './password-policy.ts';
@@ -126,7 +127,8 @@ export class Auth {
 
     if (parsed.counter === session.counter) {
       const verdict = checkDeviceBinding(session, request, this.o.policy);
-      const events = verdict.events.map((e) => this.event(e.type, user.id, session!, request, e.detail));
+      const bound = verdict.events.map((e) => this.event(e.type, user.id, session!, request, e.detail));
+      const events = verdict.revoke ? bound : await withoutRepeatedUaChange(this.o.store, user.id, session.id, bound);
       if (verdict.revoke) {
         await this.endSessions([session], verdict.revoke, request, events);
         throw badGrant();
@@ -143,7 +145,7 @@ export class Auth {
       if (!session || session.revokedAt !== null) throw badGrant();
     }
 
-    if (this.isGraceReplay(session, parsed.counter, request, now)) return this.issue(user, session);
+    if (this.isGraceReplay(session, parsed.counter, request, now)) return this.graceReplay(user, session, request, now);
     await this.endSessions([session], 'refresh_token_reuse', request, [
       this.event('refresh_token_reuse', user.id, session, request, { tokenAge: session.counter - parsed.counter }),
     ]);
@@ -307,6 +309,19 @@ export class Auth {
       await store.insertEvents(events);
       return events;
     });
+    this.o.onEvents?.(events);
+    return this.issue(user, session);
+  }
+
+  /**
+   * Answers a grace replay with the session's current token, and leaves a trace: `refresh_grace` with
+   * the replaying IP, the IP policy's event (`ip_changed` under `log`), and the session's last IP.
+   */
+  private async graceReplay(user: UserRecord, session: Session, request: RequestContext, now: number): Promise<IssuedTokens> {
+    const verdict = checkDeviceBinding(session, request, this.o.policy); // isGraceReplay saw it revoke nothing
+    const bound = verdict.events.map((e) => this.event(e.type, user.id, session, request, e.detail));
+    const events = [this.event('refresh_grace', user.id, session, request), ...(await withoutRepeatedUaChange(this.o.store, user.id, session.id, bound))];
+    await this.o.store.noteSessionUse(session.id, { at: now, lastIp: request.ip }, events);
     this.o.onEvents?.(events);
     return this.issue(user, session);
   }

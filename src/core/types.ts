@@ -65,6 +65,7 @@ export type EventType =
   | 'login'
   | 'login_failed'
   | 'refresh'
+  | 'refresh_grace'
   | 'logout'
   | 'session_revoked'
   | 'refresh_token_reuse'

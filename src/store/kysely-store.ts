@@ -191,6 +191,18 @@ export class KyselyStore implements Store {
     });
   }
 
+  async noteSessionUse(id: string, use: { readonly at: number; readonly lastIp: string }, events: readonly NewEvent[]): Promise<void> {
+    await this.transaction(async (store) => {
+      await (store as KyselyStore).db
+        .updateTable('sessions')
+        .set({ last_ip: use.lastIp, last_active_at: use.at })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
+      await store.insertEvents(events);
+    });
+  }
+
   async revokeSessions(ids: readonly string[], reason: string, at: number): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await this.db

@@ -97,6 +97,11 @@ export interface Store extends KeyStore {
    * `fromCounter`, on one instance or many, exactly one gets `true`; the others get `false` and write nothing.
    */
   rotateSession(id: string, fromCounter: number, update: RotationUpdate, events: readonly NewEvent[]): Promise<boolean>;
+  /**
+   * Notes a use of the session that rotates nothing (a grace replay): sets `lastIp` and
+   * `lastActiveAt = at` if the session is unrevoked, then records `events`, atomically.
+   */
+  noteSessionUse(id: string, use: { readonly at: number; readonly lastIp: string }, events: readonly NewEvent[]): Promise<void>;
   /** Revokes those of `ids` that are not revoked yet; returns the ids it revoked. */
   revokeSessions(ids: readonly string[], reason: string, at: number): Promise<string[]>;
 

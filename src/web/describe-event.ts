@@ -77,6 +77,8 @@ export function describeEvent(event: SecurityEvent, deviceOf: (event: SecurityEv
       return calm('Password changed');
     case 'refresh':
       return calm(`${Who} stayed signed in`);
+    case 'refresh_grace':
+      return calm(`${Who} renewed its sign-in twice at once (two tabs or a retry)`);
     default:
       return calm(`Security event: ${event.type.replaceAll('_', ' ')}`);
   }

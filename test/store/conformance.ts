@@ -264,6 +264,17 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         expect(await store.findSession(b.id)).toMatchObject({ revokedAt: NOW, revokeReason: 'sign_out_all' });
         expect(await store.revokeSessions([], 'nothing', NOW)).toEqual([]);
       });
+
+      it('notes a use without rotating: last IP and activity of an unrevoked session, with its events', async () => {
+        const { user, session } = await userWithSession({ lastIp: '192.0.2.1', counter: 3 });
+        const event = { userId: user.id, type: 'refresh_grace' as const, at: NOW + 9, sessionId: session.id, ip: '192.0.2.9', userAgent: 'ua', detail: null };
+        await store.noteSessionUse(session.id, { at: NOW + 9, lastIp: '192.0.2.9' }, [event]);
+        expect(await store.findSession(session.id)).toEqual({ ...session, lastIp: '192.0.2.9', lastActiveAt: NOW + 9 });
+        expect((await store.listEvents(user.id, 10, ['refresh_grace'])).map((e) => e.ip)).toEqual(['192.0.2.9']);
+        await store.revokeSessions([session.id], 'logout', NOW + 10);
+        await store.noteSessionUse(session.id, { at: NOW + 11, lastIp: '192.0.2.10' }, []);
+        expect((await store.findSession(session.id))?.lastIp).toBe('192.0.2.9');
+      });
     });
 
     describe('events', () => {
