@@ -25,7 +25,7 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** `LATCHKEY_REDIS_PREFIX`: every Redis key latchkey writes starts with it (default `latchkey:`). */
   readonly redisPrefix: string;
-  /** Login, sign-up and refresh limits (`LATCHKEY_{LOGIN_FAILURE,LOGIN_IP,REGISTER_IP,REFRESH_IP}_{LIMIT,WINDOW}`). */
+  /** Login, sign-up and refresh limits (`LATCHKEY_{LOGIN_FAILURE,LOGIN_IP,LOGIN_NET,LOGIN_ACCOUNT,REGISTER_IP,REFRESH_IP}_{LIMIT,WINDOW}`). */
   readonly throttle: ThrottleSettings;
   /** Security events older than this many seconds are swept (`LATCHKEY_EVENT_RETENTION`, default 90 days). */
   readonly eventRetention: number;
@@ -123,6 +123,8 @@ export function loadConfig(env: Env = process.env): Config {
     throttle: Object.freeze({
       loginFailures: limit(read, 'LOGIN_FAILURE', DEFAULT_THROTTLE.loginFailures),
       loginPerIp: limit(read, 'LOGIN_IP', DEFAULT_THROTTLE.loginPerIp),
+      loginPerNetwork: limit(read, 'LOGIN_NET', DEFAULT_THROTTLE.loginPerNetwork),
+      loginPerAccount: limit(read, 'LOGIN_ACCOUNT', DEFAULT_THROTTLE.loginPerAccount),
       registerPerIp: limit(read, 'REGISTER_IP', DEFAULT_THROTTLE.registerPerIp),
       refreshPerIp: limit(read, 'REFRESH_IP', DEFAULT_THROTTLE.refreshPerIp),
     }),

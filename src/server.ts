@@ -10,6 +10,7 @@ import { startSweeper } from './gc.ts';
 import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
 import { FallbackRateLimiter } from './http/fallback-rate-limiter.ts';
 import { logSerializers } from './http/log-serializers.ts';
+import { KnownDevices } from './http/known-device-cookie.ts';
 import { LoginThrottle } from './http/login-throttle.ts';
 import { openRateLimiter } from './http/open-rate-limiter.ts';
 import { SecurityEventSink } from './http/observability.ts';
@@ -80,7 +81,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   });
   const limiter = await openRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
   const throttle = new LoginThrottle(limiter, config.throttle, auth);
-  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle };
+  const knownDevices = new KnownDevices(secret.knownDeviceKey, config.http);
+  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, knownDevices };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
   const logger = options.logger === undefined ? { level: config.logLevel, ...safe, ...logDestination(config.logFormat) }

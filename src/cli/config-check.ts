@@ -61,7 +61,10 @@ export function effectiveSettings(config: Config, env: NodeJS.ProcessEnv): Effec
 
 function throttleRows(config: Config): Array<[string, string]> {
   const t = config.throttle;
-  const rules = [['LOGIN_FAILURE', t.loginFailures], ['LOGIN_IP', t.loginPerIp], ['REGISTER_IP', t.registerPerIp], ['REFRESH_IP', t.refreshPerIp]] as const;
+  const rules = [
+    ['LOGIN_FAILURE', t.loginFailures], ['LOGIN_IP', t.loginPerIp], ['LOGIN_NET', t.loginPerNetwork], ['LOGIN_ACCOUNT', t.loginPerAccount],
+    ['REGISTER_IP', t.registerPerIp], ['REFRESH_IP', t.refreshPerIp],
+  ] as const;
   return rules.flatMap(([name, rule]): Array<[string, string]> => [
     [`LATCHKEY_${name}_LIMIT`, rule.limit === 0 ? '0 (off)' : `${rule.limit}`],
     [`LATCHKEY_${name}_WINDOW`, `${rule.window}`],

@@ -6,12 +6,15 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
  */
 export class ServerSecret {
   readonly refreshMacKey: Buffer;
+  /** Keys the known-device cookie that exempts an owner's browser from the per-account slow-down. */
+  readonly knownDeviceKey: Buffer;
   readonly #sealKey: Buffer;
 
   constructor(secret: Buffer) {
     if (secret.length < 32) throw new Error('the server secret must be at least 32 bytes');
     this.refreshMacKey = derive(secret, 'latchkey refresh-token mac v1');
     this.#sealKey = derive(secret, 'latchkey key sealing v1');
+    this.knownDeviceKey = derive(secret, 'latchkey known-device cookie v1');
   }
 
   /** Encrypts `plaintext`, bound to `context` (e.g. a key id), as `v1.<iv>.<ciphertext>.<tag>` in base64url. */

@@ -10,6 +10,7 @@ import { authRoutes } from './auth-routes.ts';
 import { installCors } from './cors.ts';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.ts';
 import { healthRoutes } from './health-routes.ts';
+import type { KnownDevices } from './known-device-cookie.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { metadataRoutes } from './metadata-routes.ts';
 import { oauthRoutes } from './oauth-routes.ts';
@@ -33,6 +34,8 @@ export interface Services {
   readonly metrics?: LatchkeyMetrics;
   /** Login, sign-up and refresh limits (src/http/login-throttle.ts). */
   readonly throttle: LoginThrottle;
+  /** The known-device cookie that exempts an owner's browser from the per-account slow-down. */
+  readonly knownDevices?: KnownDevices;
 }
 
 /**

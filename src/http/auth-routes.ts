@@ -61,8 +61,10 @@ export function authRoutes(services: Services): FastifyPluginAsync {
       { schema: { ...authDocs.login, body: loginBody }, preHandler: checkOrigin },
       async (request, reply) => {
         const context = requestContext(request);
-        const tokens = await throttle.login(request.body.email, context, () => auth.login(request.body, context));
+        const knownDevice = services.knownDevices?.isKnown(request, request.body.email) ?? false;
+        const tokens = await throttle.login(request.body.email, context, () => auth.login(request.body, context), { knownDevice });
         setRefreshCookie(reply, config.http, tokens.refreshToken, tokens.refreshExpiresIn);
+        services.knownDevices?.remember(request, reply, tokens.user.email);
         return noStore(reply).send(renderSignIn(tokens));
       },
     );
@@ -136,7 +138,8 @@ export function authRoutes(services: Services): FastifyPluginAsync {
         const context = requestContext(request);
         // Guesses of the current password count with the login guesses for this account and IP.
         const { email } = await auth.user(session.userId);
-        await throttle.login(email, context, () => auth.changePassword(session.userId, session.id, request.body, context));
+        // From a live session of the account: exempt from the per-account slow-down, like a known device.
+        await throttle.login(email, context, () => auth.changePassword(session.userId, session.id, request.body, context), { knownDevice: true });
         return reply.code(204).send();
       },
     );

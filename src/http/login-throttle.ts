@@ -17,6 +17,14 @@ export interface ThrottleSettings {
   readonly loginFailures: Limit;
   /** Login attempts from one client IP, whatever the account (default 30 per minute). */
   readonly loginPerIp: Limit;
+  /** Login attempts from one IPv6 /56 (a home or small-office allocation: 256 /64s), whatever the account (default 60 per minute). */
+  readonly loginPerNetwork: Limit;
+  /**
+   * Login attempts at one account from all addresses together (default 50 per 15 min; a success
+   * clears it). Beyond it the account is slowed down, not locked: one attempt per `window / limit`
+   * seconds from anywhere, and none of that for the owner's known devices.
+   */
+  readonly loginPerAccount: Limit;
   /** Sign-ups from one client IP (default 20 per hour). */
   readonly registerPerIp: Limit;
   /** Refreshes (`/auth/refresh`, `grant_type=refresh_token`) from one client IP (default 600 per minute). */
@@ -26,9 +34,23 @@ export interface ThrottleSettings {
 export const DEFAULT_THROTTLE: ThrottleSettings = Object.freeze({
   loginFailures: { limit: 5, window: 900 },
   loginPerIp: { limit: 30, window: 60 },
+  loginPerNetwork: { limit: 60, window: 60 },
+  loginPerAccount: { limit: 50, window: 900 },
   registerPerIp: { limit: 20, window: 3600 },
   refreshPerIp: { limit: 600, window: 60 },
 });
+
+/** Errors after which an attempt keeps its place in the failure counts. */
+const KEEPS_COUNT: ReadonlySet<string> = new Set(['invalid_credentials', 'service_unavailable', 'too_many_requests']);
+
+/** What the caller knows about who is signing in. */
+export interface LoginTrust {
+  /**
+   * The request comes from a device the account's owner used before (a valid known-device cookie),
+   * or from a live session of the account (a password change): exempt from the per-account slow-down.
+   */
+  readonly knownDevice?: boolean;
+}
 
 /**
  * The abuse policy of the public endpoints, on top of a {@link RateLimiter}.
@@ -36,8 +58,10 @@ export const DEFAULT_THROTTLE: ThrottleSettings = Object.freeze({
  * Logins: every attempt counts against its client IP (floods, credential stuffing) and against its
  * account+IP pair (guessing one password). The pair is counted *before* the password is checked, so
  * parallel guesses cannot slip past the limit, and cleared by a success, so in effect it counts
- * failures. Keys hold the client IP (IPv6: its /64) and a SHA-256 of the e-mail, never the address.
- * An attacker's failures block only the attacker's IP: the owner still signs in from anywhere else.
+ * failures. Keys hold the client IP (IPv6: its /64, and its /56 for the network rule) and a SHA-256 of
+ * the e-mail, never the address. An attacker's failures block only the attacker's IP; guesses spread
+ * over many addresses slow the account down (see {@link ThrottleSettings.loginPerAccount}) but never
+ * lock its owner out of a known device.
  * A refused login is `429 too_many_requests` with `Retry-After`; an existing account gets one
  * `login_failed` event (reason `throttled`) per failure window, written after the answer. Unknown and known e-mails are throttled alike.
  *
@@ -59,25 +83,42 @@ export class LoginThrottle {
    * pair is over its limit; `attempt` failing with `invalid_credentials` is what keeps a count.
    * @throws too_many_requests, or whatever `attempt` throws
    */
-  async login<T>(email: string, request: RequestContext, attempt: () => Promise<T>): Promise<T> {
+  async login<T>(email: string, request: RequestContext, attempt: () => Promise<T>, options: LoginTrust = {}): Promise<T> {
     const ip = clientKey(request.ip);
-    const pair = `login:fail:${emailKey(email)}:${ip}`;
+    const network = networkKey(request.ip);
+    const account = emailKey(email);
+    const pair = `login:fail:${account}:${ip}`;
     const refusal =
       (await this.#check(`login:ip:${ip}`, this.settings.loginPerIp)) ??
-      (await this.#check(pair, this.settings.loginFailures));
+      (network ? await this.#check(`login:net:${network}`, this.settings.loginPerNetwork) : undefined) ??
+      (await this.#check(pair, this.settings.loginFailures)) ??
+      (await this.#slowDown(account, options.knownDevice === true));
     if (refusal) {
       this.#noteRefusal(email, request);
       throw refusal;
     }
     try {
       const result = await attempt();
-      await this.#forget(pair);
+      await this.#forget(pair, account);
       return result;
     } catch (err) {
-      // Only a wrong password keeps its count (a weak new password, say, proved the current one right).
-      if (!(err instanceof LatchkeyError && err.code === 'invalid_credentials')) await this.#forget(pair);
+      // A wrong password keeps its counts, and so does a login shed before its password was checked
+      // (503): only an answer that proved the password right (a weak new password, say) clears them.
+      if (!(err instanceof LatchkeyError && KEEPS_COUNT.has(err.code))) await this.#forget(pair, account);
       throw err;
     }
+  }
+
+  /**
+   * The per-account slow-down: every attempt at the account counts, from any address; beyond
+   * `loginPerAccount` one attempt per interval goes through, except from a known device of the owner.
+   */
+  async #slowDown(account: string, knownDevice: boolean): Promise<LatchkeyError | undefined> {
+    const { limit, window } = this.settings.loginPerAccount;
+    if (limit <= 0) return undefined;
+    const over = (await this.limiter.hit(`login:acct:${account}`, limit, window)).allowed === false;
+    if (!over || knownDevice) return undefined;
+    return this.#check(`login:acct-slow:${account}`, { limit: 1, window: Math.max(1, Math.ceil(window / limit)) });
   }
 
   /** Counts a sign-up from the request's IP. @throws too_many_requests */
@@ -105,8 +146,9 @@ export class LoginThrottle {
       .catch((err: unknown) => this.onError?.(err));
   }
 
-  async #forget(pair: string): Promise<void> {
+  async #forget(pair: string, account: string): Promise<void> {
     if (this.settings.loginFailures.limit > 0) await this.limiter.reset(pair);
+    if (this.settings.loginPerAccount.limit > 0) await this.limiter.reset(`login:acct:${account}`);
   }
 
   async #check(key: string, { limit, window }: Limit): Promise<LatchkeyError | undefined> {
@@ -128,6 +170,15 @@ export function clientKey(ip: string): string {
   const right = tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/** The rate-limit identity of a client's network: an IPv6 address's /56; `undefined` for IPv4 (one address is its own limit). */
+export function networkKey(ip: string): string | undefined {
+  const key = clientKey(ip);
+  if (!key.endsWith('::/64')) return undefined;
+  const groups = key.slice(0, -'::/64'.length).split(':');
+  const fourth = Number.parseInt(groups[3] ?? '0', 16) & 0xff00;
+  return `${[...groups.slice(0, 3), fourth.toString(16)].join(':')}::/56`;
 }
 
 function emailKey(email: string): string {

@@ -36,6 +36,8 @@ describe('throttle settings', () => {
     expect(DEFAULT_THROTTLE).toEqual({
       loginFailures: { limit: 5, window: 900 },
       loginPerIp: { limit: 30, window: 60 },
+      loginPerNetwork: { limit: 60, window: 60 },
+      loginPerAccount: { limit: 50, window: 900 },
       registerPerIp: { limit: 20, window: 3600 },
       refreshPerIp: { limit: 600, window: 60 },
     });
