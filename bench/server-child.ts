@@ -4,7 +4,8 @@
  * - `{ type: 'protected', jwk }`: a bare Fastify app with `GET /open` and `GET /protected`, the
  *   latter guarded by `fastifyBearer(createVerifier(...))` of latchkey/verify;
  * - `{ type: 'latchkey', env, argon2? }`: the real latchkey (`createLatchkey`) from a config.
- * Then `eld-start` / `eld-stop` measure its event-loop delay, `close` ends it.
+ * Then `cpu` reads its CPU time so far, `eld-start` / `eld-stop` measure its event-loop delay,
+ * `close` ends it.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import Fastify from 'fastify';
@@ -16,7 +17,8 @@ import { AUDIENCE, ISSUER } from './keys.ts';
 
 export type ChildRequest =
   | { type: 'protected'; jwk: object }
-  | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost }
+  | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost; log?: boolean }
+  | { type: 'cpu' }
   | { type: 'eld-start' }
   | { type: 'eld-stop' }
   | { type: 'close' };
@@ -43,10 +45,17 @@ async function handle(message: ChildRequest): Promise<unknown> {
       return { url };
     }
     case 'latchkey': {
-      const latchkey = await createLatchkey(loadConfig(message.env), { argon2: message.argon2, logger: false });
+      // `log`: the production logger at LATCHKEY_LOG_LEVEL, writing to this process's stdout.
+      const logger = message.log ? {} : { logger: false as const };
+      const latchkey = await createLatchkey(loadConfig(message.env), { argon2: message.argon2, ...logger });
       const url = await latchkey.app.listen({ host: '127.0.0.1', port: 0 });
       close = () => latchkey.close();
       return { url };
+    }
+    case 'cpu': {
+      // This process's CPU time so far (user + system), in microseconds: the parent takes deltas.
+      const { user, system } = process.cpuUsage();
+      return { cpu: user + system };
     }
     case 'eld-start':
       histogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });

@@ -11,7 +11,18 @@ export interface ShutdownOptions {
   readonly log?: { info(msg: string): void; error(obj: object, msg: string): void };
   /** Default `process.exit`; tests pass their own. */
   readonly exit?: (code: number) => void;
+  /**
+   * Called right before exiting: the final flush of buffered log lines, which must return by
+   * `deadline` (epoch ms) whatever the log destination does. The shutdown keeps part of its time
+   * for it (a tenth, at most one second), so the exit still happens within `timeoutMs`.
+   */
+  readonly flush?: (deadline: number) => void;
 }
+
+/** At most this much of the shutdown time is kept for the final flush of the logs. */
+const FLUSH_RESERVE_MS = 1000;
+/** What a second signal still allows the flush: it asked to exit now. */
+const HURRIED_FLUSH_MS = 100;
 
 /**
  * Graceful shutdown for `latchkey serve`. On the first signal: `target.close()` (stop accepting
@@ -30,21 +41,30 @@ export interface ShutdownOptions {
 export function closeOnSignals(target: Closable, options: ShutdownOptions = {}): () => void {
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const reserve = options.flush ? Math.min(FLUSH_RESERVE_MS, Math.floor(timeoutMs / 10)) : 0;
   let closing = false;
+  let deadline = Number.POSITIVE_INFINITY;
+  const exit = (code: number, flushUntil = deadline) => {
+    try {
+      options.flush?.(Math.min(flushUntil, deadline));
+    } finally {
+      (options.exit ?? ((c: number) => process.exit(c)))(code);
+    }
+  };
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) {
       options.log?.info(`${signal} again: exiting now`);
-      exit(1);
+      exit(1, Date.now() + HURRIED_FLUSH_MS);
       return;
     }
     closing = true;
+    deadline = Date.now() + timeoutMs;
     options.log?.info(`${signal}: shutting down (waiting up to ${timeoutMs} ms for in-flight requests)`);
     const timer = setTimeout(() => {
       options.log?.error({ timeoutMs }, 'shutdown took too long: exiting anyway');
       exit(1);
-    }, timeoutMs);
+    }, timeoutMs - reserve);
     timer.unref();
     target.close().then(
       () => {
