@@ -13,8 +13,9 @@ export interface ShutdownOptions {
   readonly exit?: (code: number) => void;
   /**
    * Called right before exiting: the final flush of buffered log lines, which must return by
-   * `deadline` (epoch ms) whatever the log destination does. The shutdown keeps part of its time
-   * for it (a tenth, at most one second), so the exit still happens within `timeoutMs`.
+   * `deadline` (epoch ms) whatever the log destination does. It gets a tenth of `timeoutMs`, at
+   * most one second (100 ms after a second signal), and the timeout keeps that much in reserve,
+   * so the process still exits within `timeoutMs` of the signal.
    */
   readonly flush?: (deadline: number) => void;
 }
@@ -27,15 +28,16 @@ const HURRIED_FLUSH_MS = 100;
 /**
  * Graceful shutdown for `latchkey serve`. On the first signal: `target.close()` (stop accepting
  * connections, let in-flight requests finish, close the store), then exit 0. If that takes longer
- * than `timeoutMs`, or a second signal arrives, exit 1 at once. Returns a function that removes the
- * handlers.
+ * than `timeoutMs`, or a second signal arrives, exit 1 at once. Before every exit, `flush` (the
+ * logs' final write) runs with a bound, so nothing a log reader does can hold the exit past
+ * `timeoutMs`. Returns a function that removes the handlers.
  *
  * Killing the process harder (SIGKILL, power loss) is safe too: every rotation is one database
  * transaction, so a session is on its old token or its new one, never between.
  *
  * @example
  * const latchkey = await createLatchkey(config)
- * closeOnSignals(latchkey, { timeoutMs: 10_000, log: latchkey.app.log })
+ * closeOnSignals(latchkey, { timeoutMs: 10_000, log: latchkey.app.log, flush: latchkey.flushLogs })
  * await latchkey.app.listen({ host: config.host, port: config.port })
  */
 export function closeOnSignals(target: Closable, options: ShutdownOptions = {}): () => void {
@@ -44,9 +46,10 @@ export function closeOnSignals(target: Closable, options: ShutdownOptions = {}):
   const reserve = options.flush ? Math.min(FLUSH_RESERVE_MS, Math.floor(timeoutMs / 10)) : 0;
   let closing = false;
   let deadline = Number.POSITIVE_INFINITY;
-  const exit = (code: number, flushUntil = deadline) => {
+  /** Flushes the logs for `budgetMs` at most (never past the shutdown's deadline), then exits. */
+  const exit = (code: number, budgetMs = reserve) => {
     try {
-      options.flush?.(Math.min(flushUntil, deadline));
+      options.flush?.(Math.min(deadline, Date.now() + budgetMs));
     } finally {
       (options.exit ?? ((c: number) => process.exit(c)))(code);
     }
@@ -55,7 +58,7 @@ export function closeOnSignals(target: Closable, options: ShutdownOptions = {}):
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) {
       options.log?.info(`${signal} again: exiting now`);
-      exit(1, Date.now() + HURRIED_FLUSH_MS);
+      exit(1, Math.min(reserve, HURRIED_FLUSH_MS));
       return;
     }
     closing = true;

@@ -2,6 +2,11 @@ import fs from 'node:fs';
 
 /** Bytes of log lines held while the destination does not take them; beyond it lines are dropped. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+export interface LogDestinationOptions {
+  /** Bytes of lines held while the destination does not take them; default 4 MiB. */
+  readonly maxBufferedBytes?: number;
+}
 /** First wait before retrying a destination that answered "full" (EAGAIN); doubles up to the maximum. */
 const RETRY_MS = 10;
 const MAX_RETRY_MS = 1000;
@@ -29,6 +34,7 @@ const PERMANENT = new Set(['EPIPE', 'EBADF', 'EINVAL', 'ECONNRESET']);
 export class LogDestination {
   readonly #fd: number;
   readonly #report: (message: string) => void;
+  readonly #maxBytes: number;
   #lines: string[] = [];
   #bytes = 0;
   /** Bytes a write took only in part (or not at all: EAGAIN), sent before any newer line. */
@@ -51,9 +57,10 @@ export class LogDestination {
    * @param fd the descriptor to write to (1 for stdout, 2 for stderr, or an open file)
    * @param report where the first loss is told; default: a line on stderr
    */
-  constructor(fd: number, report: (message: string) => void = writeStderr) {
+  constructor(fd: number, report: (message: string) => void = writeStderr, options: LogDestinationOptions = {}) {
     this.#fd = fd;
     this.#report = report;
+    this.#maxBytes = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
     makeNonBlocking(fd);
   }
 
@@ -64,7 +71,7 @@ export class LogDestination {
       if (!this.#broken) this.#tryDirect(line);
       return true;
     }
-    if (this.#broken || this.#bytes + line.length > MAX_BUFFERED_BYTES) {
+    if (this.#broken || this.#bytes + line.length > this.#maxBytes) {
       this.#drop(1, this.#broken ? 'the destination failed' : 'the reader is not keeping up');
       return true;
     }
