@@ -3,7 +3,9 @@
  * the load generator and the server do not share one event loop. Told what to serve over IPC:
  * - `{ type: 'protected', jwk }`: a bare Fastify app with `GET /open` and `GET /protected`, the
  *   latter guarded by `fastifyBearer(createVerifier(...))` of latchkey/verify;
- * - `{ type: 'latchkey', env, argon2? }`: the real latchkey (`createLatchkey`) from a config.
+ * - `{ type: 'latchkey', env, argon2?, log? }`: the real latchkey (`createLatchkey`) from a config;
+ * - `{ type: 'minimal', body }`: a bare Fastify app whose `POST /oauth/token` parses the form body
+ *   and answers `body` (the HTTP part of a refresh, and nothing else).
  * Then `cpu` reads its CPU time so far, `eld-start` / `eld-stop` measure its event-loop delay,
  * `close` ends it.
  */
@@ -18,6 +20,7 @@ import { AUDIENCE, ISSUER } from './keys.ts';
 export type ChildRequest =
   | { type: 'protected'; jwk: object }
   | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost; log?: boolean }
+  | { type: 'minimal'; body: string }
   | { type: 'cpu' }
   | { type: 'eld-start' }
   | { type: 'eld-stop' }
@@ -40,6 +43,19 @@ async function handle(message: ChildRequest): Promise<unknown> {
       const app = Fastify({ logger: false });
       app.get('/open', async () => ({ ok: true }));
       app.get('/protected', { onRequest: fastifyBearer(verify) }, async () => ({ ok: true }));
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      close = () => app.close();
+      return { url };
+    }
+    case 'minimal': {
+      const app = Fastify({ logger: false });
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      });
+      app.post('/oauth/token', async (request, reply) => {
+        if (!(request.body as { refresh_token?: string }).refresh_token) return reply.code(400).send();
+        return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(message.body);
+      });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       close = () => app.close();
       return { url };
