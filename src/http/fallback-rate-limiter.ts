@@ -17,8 +17,8 @@ export interface FallbackLog {
  * limiter.log = app.log
  */
 export class FallbackRateLimiter implements RateLimiter {
-  /** Silent until set. */
-  log: FallbackLog | undefined;
+  #log: FallbackLog | undefined;
+  #pending: string | undefined;
   #down = false;
   #retryAt = 0;
 
@@ -28,6 +28,24 @@ export class FallbackRateLimiter implements RateLimiter {
     private readonly retryMs = 10_000,
     private readonly now: () => number = () => performance.now(),
   ) {}
+
+  /** Where outages are told; silent until set (a warning from before is told when it is set). */
+  get log(): FallbackLog | undefined {
+    return this.#log;
+  }
+
+  set log(log: FallbackLog | undefined) {
+    this.#log = log;
+    if (log && this.#pending) log.warn({}, this.#pending);
+    if (log) this.#pending = undefined;
+  }
+
+  /** Starts on the fallback (the primary did not answer at start), with `warning` to tell once. */
+  startDegraded(warning: string): void {
+    this.#down = true;
+    this.#retryAt = this.now() + this.retryMs;
+    this.#pending = warning;
+  }
 
   /** True while answers come from the fallback. */
   get degraded(): boolean {
@@ -52,12 +70,12 @@ export class FallbackRateLimiter implements RateLimiter {
       const result = await work(this.primary);
       if (this.#down) {
         this.#down = false;
-        this.log?.info({}, 'rate limiter: Redis is back; limits are shared across instances again');
+        this.#log?.info({}, 'rate limiter: Redis is back; limits are shared across instances again');
       }
       return result;
     } catch (err) {
       if (!this.#down) {
-        this.log?.warn(
+        this.#log?.warn(
           { err: { message: err instanceof Error ? err.message : String(err) } },
           'rate limiter: Redis is unavailable; limiting per instance in memory until it answers again',
         );

@@ -19,5 +19,24 @@ export async function openRateLimiter(options: {
 }): Promise<RateLimiter> {
   const memory = new MemoryRateLimiter(options.clock);
   if (!options.redisUrl) return memory;
-  return new FallbackRateLimiter(await RedisRateLimiter.connect(options.redisUrl, options.prefix), memory);
+  let failure: Error | undefined;
+  let starting = true;
+  const redis = await RedisRateLimiter.connect(options.redisUrl, options.prefix, (err) => {
+    if (starting) failure ??= err;
+  });
+  starting = false;
+  const limiter = new FallbackRateLimiter(redis, memory);
+  // A wrong REDIS_URL is told once, at start; the start goes on, limiting in memory until it answers.
+  if (failure) limiter.startDegraded(`REDIS_URL (${where(options.redisUrl)}) cannot be reached (${failure.message}): Redis is unavailable; limiting per instance in memory until it answers again`);
+  return limiter;
+}
+
+/** `host:port` of a Redis URL, never its password. */
+function where(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 6379}`;
+  } catch {
+    return 'unparseable URL';
+  }
 }

@@ -50,7 +50,27 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
 /** Brings the schema at `url` up to date on one short-lived connection without statement timeouts. */
 async function migratePostgres(url: string, connectTimeoutMs = 3000): Promise<void> {
   const pool = createPool(url, { max: 1, connectionTimeoutMillis: connectTimeoutMs });
+  try {
+    (await pool.connect()).release();
+  } catch (err) {
+    await pool.end();
+    throw unreachable(url, err);
+  }
   await new KyselyStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })).migrate().finally(() => pool.end());
+}
+
+/** "cannot reach PostgreSQL at host:port (why)": what a start that found no database says; never the password. */
+function unreachable(url: string, err: unknown): Error {
+  let where = 'the DATABASE_URL';
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.hostname || 'localhost'}:${parsed.port || 5432}`;
+  } catch {
+    // keep the generic words
+  }
+  const code = (err as { code?: unknown }).code;
+  const why = typeof code === 'string' ? code : err instanceof Error ? err.message.replaceAll(url, '[DATABASE_URL]') : String(err);
+  return new Error(`cannot reach PostgreSQL at ${where} (${why}); check DATABASE_URL and that the database server is up`);
 }
 
 function createPool(url: string, config: pg.PoolConfig): pg.Pool {
