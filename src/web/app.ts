@@ -4,6 +4,7 @@
  * Served as one ES module transpiled by the server (src/http/account-routes.ts); no build step.
  */
 import { AuthError, createAuthClient, type SessionInfo } from '../client/index.ts';
+import { authorizeFlow } from './authorize-flow.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { SHOWN_EVENT_TYPES } from './describe-event.ts';
 import { deviceName } from './device-name.ts';
@@ -25,6 +26,8 @@ const view = {
   events: byId('events', HTMLOListElement),
 };
 const signInForm = byId('sign-in-form', HTMLFormElement);
+/** Set when this page is an app's sign-in page (`/oauth/authorize`): signing in continues to the app. */
+const authorize = authorizeFlow(auth, { showSignIn, notify });
 const passwordForm = byId('password-form', HTMLFormElement);
 
 function notify(message: string, warning = false): void {
@@ -118,7 +121,7 @@ auth.on('session-ended', ({ reason, otherTab }) => {
 });
 
 auth.on('signed-in', ({ otherTab }) => {
-  if (otherTab && view.account.hidden) {
+  if (otherTab && view.account.hidden && !authorize) {
     notify('You signed in in another tab.');
     showAccount();
   }
@@ -150,6 +153,7 @@ signInForm.addEventListener('submit', (event) => {
     }
     signInForm.reset();
     notify('');
+    if (authorize) return authorize.afterSignIn();
     showAccount();
     view.devicesTitle.focus();
   });
@@ -213,7 +217,7 @@ function capitalize(text: string): string {
 // A reload keeps the user signed in: the refresh cookie brings the session back.
 auth
   .restore()
-  .then((session) => (session ? showAccount() : showSignIn()))
+  .then((session) => (authorize ? authorize.start() : session ? showAccount() : showSignIn()))
   .catch((err: unknown) => {
     showSignIn();
     failed(err);
