@@ -123,7 +123,7 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle, oauth, config }
           const refreshToken = params.refresh_token;
           if (!refreshToken) throw fail('invalid_request', 'grant_type=refresh_token needs refresh_token.');
           const context = requestContext(request);
-          const client = await oauth.authenticateClient(credentials);
+          const client = await oauth.authenticateClient(credentials, { unknownIsAnonymous: true });
           await throttle.refresh(context);
           tokens = await auth.refresh(refreshToken, context, client?.id ?? null);
           break;

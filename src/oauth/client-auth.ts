@@ -15,10 +15,17 @@ export interface ClientCredentials {
  * (`client_secret_basic` or `client_secret_post`), a public client only names itself (`none`; PKCE
  * binds its codes). `null` when the request names no client at all (the password grant's apps).
  *
+ * With `unknownIsAnonymous` (the refresh grant), an unregistered `client_id` sent without a secret
+ * counts as no client: sessions bound to a client then refuse the token anyway.
+ *
  * @throws invalid_client for an unknown client, a wrong or missing secret, or a secret sent by a public client
  * @throws invalid_request when the credentials come in two ways at once
  */
-export async function authenticateClient(credentials: ClientCredentials, store: Pick<OAuthStore, 'findClient'>): Promise<OAuthClient | null> {
+export async function authenticateClient(
+  credentials: ClientCredentials,
+  store: Pick<OAuthStore, 'findClient'>,
+  options: { readonly unknownIsAnonymous?: boolean } = {},
+): Promise<OAuthClient | null> {
   const basic = parseBasic(credentials.authorization);
   if (basic && credentials.clientSecret !== undefined) throw fail('invalid_request', 'Send the client secret one way only (Basic or client_secret).');
   if (basic && credentials.clientId !== undefined && credentials.clientId !== basic.id) {
@@ -31,6 +38,8 @@ export async function authenticateClient(credentials: ClientCredentials, store: 
     return null;
   }
   const client = id.length <= 100 ? await store.findClient(id) : undefined;
+  // Apps of the password grant name themselves freely (client_id was ignored before clients existed).
+  if (!client && options.unknownIsAnonymous && secret === undefined) return null;
   if (!client) throw fail('invalid_client', 'Unknown client.');
   if (client.type === 'confidential' ? secret === undefined || !clientSecretMatches(client, secret) : secret !== undefined) {
     throw fail('invalid_client', client.type === 'confidential' ? 'Client authentication failed.' : 'A public client has no secret.');

@@ -36,6 +36,9 @@ interface ContinueBody {
 export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Services): FastifyPluginAsync {
   const page = async (reply: FastifyReply, status: number, title: string, message: string, warning: boolean) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(await messagePage(title, message, warning));
+  /** A refusal that cannot go back to an app: a page for a browser, the standard error body for anything else. */
+  const refuse = (request: FastifyRequest, reply: FastifyReply, title: string, description: string) =>
+    /\btext\/html\b/.test(request.headers.accept ?? '') ? page(reply, 400, title, description, true) : sendError(reply, 'invalid_request', description);
 
   /** The browser's live session, from the page's access token; `null` when it has none that works. */
   const browserSession = async (request: FastifyRequest): Promise<Session | null> => {
@@ -54,7 +57,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
         return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
       } catch (err) {
         if (!(err instanceof AuthorizeError)) throw err;
-        if (err.redirectUri === null) return page(reply, 400, 'Sign-in request refused', err.description, true);
+        if (err.redirectUri === null) return refuse(request, reply, 'Sign-in request refused', err.description);
         return reply.redirect(responseUrl(err.redirectUri, { error: err.error, error_description: err.description, state: err.state }, config.issuer), 302);
       }
     });
@@ -96,7 +99,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
     const logout = async (request: FastifyRequest, reply: FastifyReply, params: URLSearchParams) => {
       const outcome = await oauth.logout(params, requestContext(request));
       if (outcome.kind === 'redirect') return reply.redirect(outcome.url, request.method === 'POST' ? 303 : 302);
-      if (outcome.kind === 'error') return page(reply, 400, 'Sign-out request refused', outcome.description, true);
+      if (outcome.kind === 'error') return refuse(request, reply, 'Sign-out request refused', outcome.description);
       return page(reply, 200, 'Signed out', outcome.appName ? `You are signed out of ${outcome.appName}.` : 'You are signed out.', false);
     };
     const logoutSchema = { summary: 'RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): id_token_hint, post_logout_redirect_uri, state', tags };

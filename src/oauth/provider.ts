@@ -73,8 +73,8 @@ export class OpenIdProvider {
   }
 
   /** @throws invalid_client, invalid_request */
-  authenticateClient(credentials: ClientCredentials): Promise<OAuthClient | null> {
-    return authenticateClient(credentials, this.o.store);
+  authenticateClient(credentials: ClientCredentials, options: { unknownIsAnonymous?: boolean } = {}): Promise<OAuthClient | null> {
+    return authenticateClient(credentials, this.o.store, options);
   }
 
   /** @throws invalid_grant, invalid_request */

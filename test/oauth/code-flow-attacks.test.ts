@@ -151,7 +151,7 @@ describe('authorization code flow: the RFC 9700 attacks fail', () => {
   it('open redirect: logout goes only to a post_logout_redirect_uri registered for the id_token\'s client', async () => {
     const { response, verifier } = await authorized();
     const tokens = (await exchange(response.searchParams.get('code')!, verifier)).body;
-    const tries = [
+    const tries: Record<string, string>[] = [
       { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'https://evil.example/' },
       { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${rp.url}/b-bye` }, // another client's
       { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${rp.url}/bye/` },
@@ -169,7 +169,7 @@ describe('authorization code flow: the RFC 9700 attacks fail', () => {
   });
 
   it('PKCE is required and plain is refused: the error goes back to the (valid) redirect URI with iss', async () => {
-    for (const extra of [{ code_challenge_method: 'plain' }, { code_challenge: '' }]) {
+    for (const extra of [{ code_challenge_method: 'plain' }, { code_challenge: '' }] as Record<string, string>[]) {
       const request = await authorizationRequest(as, appA.id, redirectUri, extra);
       if (extra.code_challenge === '') request.url.searchParams.delete('code_challenge');
       const res = await fetch(request.url, { redirect: 'manual' });
@@ -182,10 +182,13 @@ describe('authorization code flow: the RFC 9700 attacks fail', () => {
 
   it('an unknown client sees the error on the page, never a redirect', async () => {
     const request = await authorizationRequest(as, 'no-such-app', redirectUri);
-    const res = await fetch(request.url, { redirect: 'manual' });
+    const res = await fetch(request.url, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('This app is not registered with latchkey.');
+    const api = await fetch(request.url, { redirect: 'manual' });
+    expect(await api.json()).toEqual({ error: 'invalid_request', error_description: 'This app is not registered with latchkey.' });
   });
 
   it('prompt=none without a signed-in browser answers login_required at the redirect URI', async () => {
@@ -204,5 +207,16 @@ describe('authorization code flow: the RFC 9700 attacks fail', () => {
     expect(new URL(silent.body.url!).searchParams.get('error')).toBe('login_required');
     const fine = await continueAuthorization(server, (await authorizationRequest(as, appA.id, redirectUri, { max_age: '600' })).url, token);
     expect(fine.body.next).toBe('redirect');
+  });
+
+  it('the password grant is off by default (RFC 9700 §2.4): refused, and not advertised', async () => {
+    const browser = new BrowserClient(server.url);
+    const email = uniqueEmail('no-password-grant');
+    await browser.register(email, PASSWORD);
+    expect(await tokenRequest({ grant_type: 'password', username: email, password: PASSWORD })).toMatchObject({
+      status: 400,
+      body: { error: 'unsupported_grant_type' },
+    });
+    expect(as.grant_types_supported).toEqual(['authorization_code', 'refresh_token']);
   });
 });
