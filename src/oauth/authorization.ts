@@ -43,7 +43,7 @@ export async function decideAuthorization(request: AuthorizeRequest, ctx: Author
   const session = ctx.session;
   const freshSignIn = session !== null && session.createdAt >= ctx.servedAt;
   if (session === null) return silent ? back('login_required', 'The user is not signed in.') : { next: 'login' };
-  if (!freshSignIn && request.prompt.has('login')) return { next: 'login' };
+  if (!freshSignIn && (request.prompt.has('login') || request.prompt.has('select_account'))) return { next: 'login' };
   if (!freshSignIn && request.maxAge !== null && ctx.now - session.createdAt > request.maxAge * 1000) {
     return silent ? back('login_required', 'The sign-in is older than max_age.') : { next: 'login' };
   }

@@ -26,7 +26,7 @@ const view = {
   events: byId('events', HTMLOListElement),
 };
 const signInForm = byId('sign-in-form', HTMLFormElement);
-/** Set when this page is an app's sign-in page (`/oauth/authorize`): signing in continues to the app. */
+/** Set when this page is an app's sign-in page (`/oauth/authorize`): signing in goes on to the app. */
 const authorize = authorizeFlow(auth, { showSignIn, notify });
 const passwordForm = byId('password-form', HTMLFormElement);
 
@@ -47,6 +47,7 @@ function showSignIn(message = '', warning = false): void {
 }
 
 function showAccount(): void {
+  if (authorize) return void authorize.afterSignIn(); // an app's sign-in page: every way of signing in goes on to the app
   view.loading.hidden = true;
   view.signIn.hidden = true;
   view.account.hidden = false;
@@ -121,7 +122,7 @@ auth.on('session-ended', ({ reason, otherTab }) => {
 });
 
 auth.on('signed-in', ({ otherTab }) => {
-  if (otherTab && view.account.hidden && !authorize) {
+  if (otherTab && view.account.hidden) {
     notify('You signed in in another tab.');
     showAccount();
   }
@@ -153,7 +154,6 @@ signInForm.addEventListener('submit', (event) => {
     }
     signInForm.reset();
     notify('');
-    if (authorize) return authorize.afterSignIn();
     showAccount();
     view.devicesTitle.focus();
   });
