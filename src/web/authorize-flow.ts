@@ -45,6 +45,9 @@ export function authorizeFlow(auth: AuthClient, view: AuthorizeView): AuthorizeF
 
   const intro = document.querySelector('#sign-in-view p.muted');
   if (intro) intro.textContent = `Sign in to continue to ${appName}.`;
+  const hint = new URLSearchParams(location.search).get('login_hint');
+  const email = document.getElementById('email');
+  if (hint && email instanceof HTMLInputElement && hint.includes('@')) email.value = hint.slice(0, 320);
 
   async function step(consent?: 'allow' | 'deny'): Promise<void> {
     const res = await auth.fetch('/oauth/authorize/continue', {
