@@ -21,10 +21,13 @@ export interface IdTokenClaims {
   readonly name?: string;
 }
 
-/** The claims about the user a scope releases (OpenID Connect Core §5.4): `email`, `profile`. */
-export function userClaims(user: User & { readonly emailVerified?: boolean }, scope: string): Pick<IdTokenClaims, 'email' | 'email_verified' | 'name'> {
+/**
+ * The claims about the user a scope releases (OpenID Connect Core §5.4): `email` gives `email` and
+ * `email_verified` (true once the address is verified), `profile` gives `name`.
+ */
+export function userClaims(user: User & { readonly emailVerifiedAt?: number | null }, scope: string): Pick<IdTokenClaims, 'email' | 'email_verified' | 'name'> {
   return {
-    ...(hasScope(scope, 'email') && { email: user.email, email_verified: user.emailVerified === true }),
+    ...(hasScope(scope, 'email') && { email: user.email, email_verified: Boolean(user.emailVerifiedAt) }),
     ...(hasScope(scope, 'profile') && user.name !== null && { name: user.name }),
   };
 }

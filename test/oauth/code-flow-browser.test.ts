@@ -145,7 +145,11 @@ describe.skipIf(!hasChromium)('OpenID Connect code flow: oauth4webapi + Chromium
       await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, third.verifier, insecure),
       { expectedNonce: third.nonce, requireIdToken: true },
     );
-    expect(oauth.getValidatedIdTokenClaims(tokens)!.auth_time).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 30);
+    const claims = oauth.getValidatedIdTokenClaims(tokens)!;
+    expect(claims.auth_time).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 30);
+    // The browser's earlier latchkey session gave way to the new sign-in: the new one and the app's remain.
+    const live = await server.latchkey.auth.sessions(claims.sub);
+    expect(live.map((s) => s.clientId ?? 'browser').sort()).toEqual(['browser', registered.id].sort());
     expect(problems).toEqual([]);
     await context.close();
   });
