@@ -320,7 +320,7 @@ export class Auth {
       await this.endSessions(replaced, 'replaced', request, [], store);
       await this.endSessions(evicted, 'limit', request, [], store);
       await store.insertSession(session);
-      const events = [this.event('login', user.id, session.id, request)];
+      const events = [this.event('login', user.id, session.id, request, grant ? { clientId: grant.clientId } : null)];
       if (await store.rememberDevice(user.id, deviceFingerprint(device, request.deviceId), now)) {
         events.push(this.event('new_device', user.id, session.id, request, { ...device }));
       }

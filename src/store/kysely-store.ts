@@ -318,8 +318,7 @@ function toSession(r: Selectable<SessionsTable>): Session {
     deviceId: r.device_id,
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
     revokeReason: r.revoke_reason,
-    clientId: r.client_id,
-    scope: r.scope,
+    ...(r.client_id !== null && { clientId: r.client_id, scope: r.scope }),
   };
 }
 
