@@ -17,6 +17,7 @@ import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
 import { KyselyOAuthStore } from './oauth/kysely-oauth-store.ts';
 import { OpenIdProvider } from './oauth/provider.ts';
+import { serverLogger } from './server/logger.ts';
 import { KyselyStore } from './store/kysely-store.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -35,6 +36,11 @@ export interface Latchkey extends Services {
   readonly app: FastifyInstance;
   /** Stops serving and closes the store. */
   close(): Promise<void>;
+  /**
+   * The final flush of the log lines still buffered, waiting for the log destination until
+   * `deadline` (epoch ms) at most; a no-op for a logger the caller passed in.
+   */
+  flushLogs(deadline: number): void;
 }
 
 /**
@@ -88,7 +94,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
-  const logger = options.logger === undefined ? { level: config.logLevel, ...safe }
+  const served = options.logger === undefined ? serverLogger(config.logLevel) : undefined;
+  const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
   const app = buildApp(services, { logger });
   events.logger = app.log;
@@ -104,6 +111,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
       await limiter.close();
       await store.close();
     },
+    flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
 }
 
