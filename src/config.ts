@@ -43,6 +43,11 @@ export interface Config {
   readonly signup: 'open' | 'closed';
   /** Seconds `serve` waits for in-flight requests on SIGTERM/SIGINT before it exits anyway (`LATCHKEY_SHUTDOWN_TIMEOUT`, default 10). */
   readonly shutdownTimeout: number;
+  /**
+   * `LATCHKEY_PASSWORD_GRANT` (default `false`): whether `/oauth/token` accepts `grant_type=password`.
+   * RFC 9700 §2.4 says the password grant must not be used; apps sign in with the code flow instead.
+   */
+  readonly passwordGrant: boolean;
 }
 
 export interface HttpConfig {
@@ -133,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     logFormat: read.choice('LATCHKEY_LOG_FORMAT', ['auto', 'json', 'pretty'], 'auto'),
     signup: read.choice('LATCHKEY_SIGNUP', ['open', 'closed'], 'open'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
+    passwordGrant: read.bool('LATCHKEY_PASSWORD_GRANT', false),
   };
   checkAgreement(config);
   return Object.freeze(config);

@@ -47,6 +47,11 @@ const sessionShape = {
     userAgent: { type: 'string' },
     deviceId: nullableString,
     device: deviceShape,
+    app: {
+      type: ['object', 'null'],
+      description: 'the app (OAuth client) whose sign-in started this session; null for a sign-in to latchkey itself',
+      properties: { clientId: { type: 'string' }, name: { type: 'string' } },
+    },
   },
 } as const;
 

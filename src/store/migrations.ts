@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { oauthMigration } from '../oauth/oauth-migration.ts';
 
 /**
  * The schema's history, frozen in time: a migration is never edited once released, only followed
@@ -90,6 +91,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('credential_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '2026-11-30-016-oauth-clients-codes': oauthMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
