@@ -75,7 +75,8 @@ describe('refused logins', () => {
     expect(new Set(refusals.map((r) => r.status))).toEqual(new Set([429]));
     await new Promise((resolve) => setTimeout(resolve, 50)); // let any deferred write land before counting
     expect(rows('login_failed')).toBe(6); // five wrong passwords + one "throttled" for the whole window
-    expect(calls).toEqual([]);
+    // (the key ring re-reads its keys every 5 s whatever happens: that timer is not the refusals' work)
+    expect(calls.filter((name) => name !== 'listSigningKeys')).toEqual([]);
 
     // An unknown e-mail's refusals look the same from outside and write nothing.
     const ghost = uniqueEmail('ghost');

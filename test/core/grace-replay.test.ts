@@ -41,9 +41,13 @@ describe('grace replays leave a trace', () => {
     h = await startCore({ LATCHKEY_UA_CHANGE: 'log' });
     const { user, tokens } = await h.signIn(device());
     let token = tokens.refreshToken;
-    for (let i = 0; i < 4; i++) token = (await h.auth.refresh(token, device({ userAgent: FIREFOX_WINDOWS }))).refreshToken;
+    const refresh = async (userAgent: string) => {
+      h.clock.advance(1); // a refresh a second, as a real device would (events are ordered by time)
+      token = (await h.auth.refresh(token, device({ userAgent }))).refreshToken;
+    };
+    for (let i = 0; i < 4; i++) await refresh(FIREFOX_WINDOWS);
     expect(await h.eventsOf(user.id, 'suspicious_refresh')).toHaveLength(1);
-    for (let i = 0; i < 3; i++) token = (await h.auth.refresh(token, device({ userAgent: SAFARI_IPHONE }))).refreshToken;
+    for (let i = 0; i < 3; i++) await refresh(SAFARI_IPHONE);
     const suspicious = await h.eventsOf(user.id, 'suspicious_refresh');
     expect(suspicious.map((e) => e.detail?.browser)).toEqual(['Safari', 'Firefox']);
   });

@@ -12,6 +12,7 @@ export const PASSWORD = 'correct horse battery staple';
 export const NO_THROTTLE: Readonly<Record<string, string>> = {
   LATCHKEY_LOGIN_FAILURE_LIMIT: '0',
   LATCHKEY_LOGIN_IP_LIMIT: '0',
+  LATCHKEY_LOGIN_ACCOUNT_LIMIT: '0',
   LATCHKEY_REGISTER_IP_LIMIT: '0',
   LATCHKEY_REFRESH_IP_LIMIT: '0',
 };

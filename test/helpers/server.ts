@@ -13,11 +13,13 @@ export const TEST_ARGON2: Argon2Cost = { memoryCost: 1024, timeCost: 1, parallel
 export const ISSUER = 'http://latchkey.test';
 
 /**
- * Every test client comes from 127.0.0.1, so the per-IP limits (login, sign-up, refresh) are off
- * unless a test sets them (test/abuse does). The per-account+IP failure limit stays at its default.
+ * Every test client comes from 127.0.0.1, so the per-IP limits (login, sign-up, refresh) and the
+ * per-account limit across addresses are off unless a test sets them (test/abuse does). The
+ * per-account+IP failure limit stays at its default.
  */
 export const PER_IP_LIMITS_OFF: Readonly<Record<string, string>> = {
   LATCHKEY_LOGIN_IP_LIMIT: '0',
+  LATCHKEY_LOGIN_ACCOUNT_LIMIT: '0',
   LATCHKEY_REGISTER_IP_LIMIT: '0',
   LATCHKEY_REFRESH_IP_LIMIT: '0',
 };
