@@ -7,7 +7,7 @@ import { usersCommand } from './cli/users.ts';
 import { loadConfig } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LatchkeyError } from './core/errors.ts';
-import { collectGarbage } from './gc.ts';
+import { collectGarbage } from './server/sweeper.ts';
 
 /**
  * The `latchkey` command. Exit codes: 0 done, 1 the work failed (bad setting, unknown user, database

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import type { SessionPolicy } from './core/policy.ts';
 import type { SigningAlg } from './core/key-ring.ts';
-import { DEFAULT_THROTTLE, type Limit, type ThrottleSettings } from './http/login-throttle.ts';
+import { DEFAULT_THROTTLE, type Limit, type ThrottleSettings } from './rate-limit/login-throttle.ts';
 
 /** Everything latchkey reads from its environment, validated once at start and then frozen. */
 export interface Config {

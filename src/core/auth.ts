@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NewEvent, Store } from '../store/store.ts';
+import type { NewEvent, Store } from './store.ts';
 import type { Clock } from './clock.ts';
 import { checkDeviceBinding } from './device-binding.ts';
 import { deviceFingerprint, parseDevice } from './device.ts';

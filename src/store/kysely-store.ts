@@ -3,7 +3,7 @@ import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'k
 import { normalizeEmail, type DeviceType, type EventType, type SecurityEvent, type Session, type UserRecord } from '../core/types.ts';
 import { migrationProvider } from './migrations.ts';
 import type { Database, SessionsTable, UsersTable, EventsTable } from './schema.ts';
-import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from './store.ts';
+import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from '../core/store.ts';
 
 /**
  * The one Store implementation, for every dialect Kysely speaks here (SQLite and PostgreSQL).

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { KyselyStore } from './kysely-store.ts';
-import type { NewEvent, RotationUpdate } from './store.ts';
+import type { NewEvent, RotationUpdate } from '../core/store.ts';
 
 /**
  * The store on PostgreSQL: {@link KyselyStore} with the one method where a round trip matters.

@@ -7,8 +7,8 @@ import type { Auth, IssuedTokens } from '../../src/core/auth.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { ErrorCode } from '../../src/core/errors.ts';
 import type { EventType, RequestContext, SecurityEvent, Session, User } from '../../src/core/types.ts';
-import { createLatchkey } from '../../src/server.ts';
-import type { Store } from '../../src/store/store.ts';
+import { createLatchkey } from '../../src/server/create-latchkey.ts';
+import type { Store } from '../../src/core/store.ts';
 import { CHROME_LINUX } from './browser-client.ts';
 import { ISSUER, TEST_ARGON2 } from './server.ts';
 

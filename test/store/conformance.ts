@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, UserRecord } from '../../src/core/types.ts';
-import type { NewEvent, Store, StoredSigningKey } from '../../src/store/store.ts';
+import type { NewEvent, Store, StoredSigningKey } from '../../src/core/store.ts';
 
 /** A store to test, opened on a database of its own. */
 export interface StoreUnderTest {
@@ -66,7 +66,7 @@ function signingKey(createdAt: number, retiredAt: number | null = null): StoredS
 }
 
 /**
- * The store conformance suite: every Store method's contract (src/store/store.ts), on a real
+ * The store conformance suite: every Store method's contract (src/core/store.ts), on a real
  * database, including the atomic rotation under real concurrency. Each adapter's test file calls it.
  *
  * @example

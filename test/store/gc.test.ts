@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { ManualClock } from '../../src/core/clock.ts';
-import { collectGarbage, startSweeper } from '../../src/gc.ts';
+import { collectGarbage, startSweeper } from '../../src/server/sweeper.ts';
 import { openPostgresStore } from '../../src/store/postgres.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { newSession, newUser } from './conformance.ts';
 

@@ -1,4 +1,4 @@
-import type { EventType, SecurityEvent, Session, UserRecord } from '../core/types.ts';
+import type { EventType, SecurityEvent, Session, UserRecord } from './types.ts';
 
 /** A security event before the store has kept it. */
 export type NewEvent = Omit<SecurityEvent, 'id'> & { readonly id?: string };
