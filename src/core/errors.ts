@@ -39,6 +39,11 @@ export class LatchkeyError extends Error {
   }
 }
 
+/** The one answer to a wrong e-mail, a wrong password and a disabled account alike. */
+export function badCredentials(): LatchkeyError {
+  return fail('invalid_credentials', 'The e-mail address or the password is wrong.');
+}
+
 /** Shorthand for `new LatchkeyError(...)`, so `throw fail('not_found', '...')` reads as a sentence. */
 export function fail(code: ErrorCode, description: string, retryAfter?: number): LatchkeyError {
   return new LatchkeyError(code, description, retryAfter);

@@ -1,4 +1,5 @@
-import type { EventType, SecurityEvent, Session, UserRecord } from './types.ts';
+import type { EventType, RevokeReason } from '../contract/index.ts';
+import type { SecurityEvent, Session, UserRecord } from './types.ts';
 
 /** A security event before the store has kept it. */
 export type NewEvent = Omit<SecurityEvent, 'id'> & { readonly id?: string };
@@ -88,7 +89,7 @@ export interface Store extends KeyStore {
    */
   rotateSession(id: string, fromCounter: number, update: RotationUpdate, events: readonly NewEvent[]): Promise<boolean>;
   /** Revokes those of `ids` that are not revoked yet; returns the ids it revoked. */
-  revokeSessions(ids: readonly string[], reason: string, at: number): Promise<string[]>;
+  revokeSessions(ids: readonly string[], reason: RevokeReason, at: number): Promise<string[]>;
 
   insertEvents(events: readonly NewEvent[]): Promise<void>;
   /** The user's events, newest first, optionally only `types`. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fail, LatchkeyError } from '../core/errors.ts';
-import type { EventType } from '../core/types.ts';
+import type { EventType } from '../contract/index.ts';
 import type { Services } from './app.ts';
 import { authDocs } from './api-docs.ts';
 import { authenticate, bearerToken } from './bearer.ts';

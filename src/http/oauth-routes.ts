@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { IssuedTokens } from '../core/auth.ts';
+import type { IssuedTokens } from '../core/token-issuer.ts';
 import { fail, LatchkeyError } from '../core/errors.ts';
 import { errorBody } from './api-docs.ts';
 import type { Services } from './app.ts';

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import type { EventType } from '../core/types.ts';
+import type { EventType } from '../contract/index.ts';
 import { loginOutcome, refreshOutcome, type LatchkeyMetrics } from '../server/metrics.ts';
 import type { NewEvent } from '../core/store.ts';
 

@@ -1,4 +1,4 @@
-import type { IssuedTokens } from '../core/auth.ts';
+import type { IssuedTokens } from '../core/token-issuer.ts';
 import type { SecurityEvent, Session, User } from '../core/types.ts';
 
 /** How the HTTP API shows the domain's records (contract, section 3). Times become ISO 8601. */

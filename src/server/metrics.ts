@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { EventType } from '../core/types.ts';
+import type { EventType } from '../contract/index.ts';
 import type { NewEvent } from '../core/store.ts';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { normalizeEmail, type DeviceType, type EventType, type SecurityEvent, type Session, type UserRecord } from '../core/types.ts';
+import type { EventType, RevokeReason } from '../contract/index.ts';
+import { normalizeEmail, type DeviceType, type SecurityEvent, type Session, type UserRecord } from '../core/types.ts';
 import { migrationProvider } from './migrations.ts';
 import type { Database, SessionsTable, UsersTable, EventsTable } from './schema.ts';
 import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from '../core/store.ts';
@@ -173,7 +174,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  async revokeSessions(ids: readonly string[], reason: string, at: number): Promise<string[]> {
+  async revokeSessions(ids: readonly string[], reason: RevokeReason, at: number): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await this.db
       .updateTable('sessions')
@@ -315,7 +316,7 @@ function toSession(r: Selectable<SessionsTable>): Session {
     lastIp: r.last_ip,
     deviceId: r.device_id,
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-    revokeReason: r.revoke_reason,
+    revokeReason: r.revoke_reason as RevokeReason | null,
   };
 }
 

@@ -29,7 +29,7 @@ async function seed(store: Store, now: number) {
   const kept = [
     newSession(user.id, { createdAt: now - DAY, expiresAt: now + DAY }), // live
     newSession(user.id, { createdAt: now - DAY, expiresAt: now - 10 * 60_000 }), // ended 10 minutes ago: a replay still sees it
-    newSession(user.id, { createdAt: now - DAY, expiresAt: now + DAY, revokedAt: now - 60_000, revokeReason: 'reuse' }),
+    newSession(user.id, { createdAt: now - DAY, expiresAt: now + DAY, revokedAt: now - 60_000, revokeReason: 'refresh_token_reuse' }),
   ];
   for (const s of [...gone, ...kept]) await store.insertSession(s);
   const event = (at: number) => ({ userId: user.id, type: 'login' as const, at, sessionId: null, ip: null, userAgent: null, detail: null });
