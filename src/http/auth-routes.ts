@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fail, LatchkeyError } from '../core/errors.ts';
+import { isForeignOrigin } from '../core/rules/foreign-origin.ts';
 import type { EventType } from '../contract/index.ts';
 import type { Services } from './app.ts';
 import { authDocs } from './api-docs.ts';
@@ -34,8 +35,7 @@ export function authRoutes(services: Services): FastifyPluginAsync {
   const { auth, config, throttle } = services;
   const caller = (request: FastifyRequest) => authenticate(request, services.verifyAccessToken, auth);
   const checkOrigin = async (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (origin !== undefined && !config.http.allowedOrigins.includes(origin)) {
+    if (isForeignOrigin(request.headers.origin, config.http.allowedOrigins)) {
       throw fail('invalid_origin', 'This origin may not use the session cookie.');
     }
   };
