@@ -3,6 +3,7 @@ import type { IssuedTokens } from '../core/token-issuer.ts';
 import { fail, LatchkeyError } from '../core/errors.ts';
 import { errorBody } from './api-docs.ts';
 import type { Services } from './app.ts';
+import { OAUTH_ERROR } from './error-status.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { requestContext } from './request-context.ts';
 
@@ -139,12 +140,15 @@ function parseForm(body: string): Record<string, string> {
   return Object.fromEntries(params);
 }
 
-/** RFC 6749 §5.2: bad credentials and bad refresh tokens are `400 invalid_grant`; the rest as everywhere. */
+/** RFC 6749 §5.2: core errors answered by the {@link OAUTH_ERROR} table; bad parameters as the RFC says; the rest as everywhere. */
 function oauthErrorHandler(error: FastifyError | LatchkeyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof LatchkeyError) {
-    if (error.code === 'invalid_credentials') return sendError(reply, 'invalid_grant', 'The username or the password is wrong.', 400);
-    if (error.code === 'invalid_grant') return sendError(reply, 'invalid_grant', error.description, 400);
-  } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const [code, status] = OAUTH_ERROR[error.code];
+    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+    const description = error.code === 'invalid_credentials' ? 'The username or the password is wrong.' : error.description;
+    return sendError(reply, code, description, status);
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return sendError(reply, 'invalid_request', `Send the parameters as ${FORM} (or application/json).`, 400);
   } else if (error.validation?.[0]?.instancePath === '/grant_type' && error.validation[0].keyword === 'enum') {
     return sendError(reply, 'unsupported_grant_type', 'grant_type must be "password" or "refresh_token".');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionPolicy } from '../../../src/core/policy.ts';
+import type { RequestContext } from '../../../src/core/types.ts';
 import { refreshVerdict, type RefreshVerdict } from '../../../src/core/rules/refresh-verdict.ts';
 import { CHROME_LINUX, FIREFOX_WINDOWS } from '../../helpers/browser-client.ts';
 
@@ -17,10 +18,10 @@ const POLICY: Pick<SessionPolicy, 'grace' | 'idleTtl' | 'maxAge' | 'uaChange' | 
 
 /** A session at counter 3, rotated at T (so the token at 2 was retired then), on PHONE. */
 const session = { counter: 3, rotatedAt: T, createdAt: T - 50 * S, deviceId: PHONE, userAgent: CHROME_LINUX, device: { browser: 'Chrome', os: 'Linux', type: 'desktop' as const }, lastIp: IP };
-const phone = { userAgent: CHROME_LINUX, ip: IP, deviceId: PHONE };
+const phone: RequestContext = { userAgent: CHROME_LINUX, ip: IP, deviceId: PHONE };
 
 /** The verdict with its events as `[type, detail]` pairs, for plain comparison. */
-function decide(counter: number, o: { at?: number; request?: Partial<typeof phone>; policy?: Partial<typeof POLICY>; rotatedAt?: number | null } = {}) {
+function decide(counter: number, o: { at?: number; request?: Partial<RequestContext>; policy?: Partial<typeof POLICY>; rotatedAt?: number | null } = {}) {
   const verdict: RefreshVerdict = refreshVerdict(
     { ...session, rotatedAt: o.rotatedAt === undefined ? session.rotatedAt : o.rotatedAt },
     counter,
