@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TokenResponse } from '../contract/index.ts';
 import type { IssuedTokens } from '../core/token-issuer.ts';
 import { fail, LatchkeyError } from '../core/errors.ts';
 import { errorBody } from './api-docs.ts';
@@ -113,7 +114,8 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle }: Services): Fa
         default:
           throw fail('unsupported_grant_type', 'grant_type must be "password" or "refresh_token".');
       }
-      return { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn, refresh_token: tokens.refreshToken };
+      const body: TokenResponse = { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn, refresh_token: tokens.refreshToken };
+      return body;
     });
 
     app.post<{ Body: RevokeParams | undefined }>('/revoke', { schema: revokeSchema }, async (request, reply) => {

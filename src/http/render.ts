@@ -1,13 +1,14 @@
+import type { EventView, SessionView, SignInBody, UserView } from '../contract/index.ts';
 import type { IssuedTokens } from '../core/token-issuer.ts';
 import type { SecurityEvent, Session, User } from '../core/types.ts';
 
-/** How the HTTP API shows the domain's records (contract, section 3). Times become ISO 8601. */
+/** How the HTTP API shows the domain's records, in the shapes of src/contract (docs/api.md). Times become ISO 8601. */
 
-export function renderUser(user: User) {
+export function renderUser(user: User): UserView {
   return { id: user.id, email: user.email, ...(user.name !== null && { name: user.name }), createdAt: iso(user.createdAt) };
 }
 
-export function renderSession(session: Session, currentSessionId: string) {
+export function renderSession(session: Session, currentSessionId: string): SessionView {
   return {
     id: session.id,
     current: session.id === currentSessionId,
@@ -22,7 +23,7 @@ export function renderSession(session: Session, currentSessionId: string) {
   };
 }
 
-export function renderEvent(event: SecurityEvent) {
+export function renderEvent(event: SecurityEvent): EventView {
   return {
     id: event.id,
     type: event.type,
@@ -35,7 +36,7 @@ export function renderEvent(event: SecurityEvent) {
 }
 
 /** The body of a login or refresh on the browser API: everything but the refresh token. */
-export function renderSignIn(tokens: IssuedTokens) {
+export function renderSignIn(tokens: IssuedTokens): SignInBody {
   return {
     access_token: tokens.accessToken,
     token_type: 'Bearer',
