@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fail } from '../core/errors.ts';
 
-const WEB = new URL('../web', import.meta.url);
+const WEB = new URL('../web/', import.meta.url);
 
 /** The account page's files, built once per process and then served from memory. */
 interface PageAssets {
