@@ -30,7 +30,7 @@ const eventsQuery = {
   properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$' }, types: { type: 'string', maxLength: 500 } },
 } as const;
 
-/** The browser API of the contract: the refresh token travels only in the HttpOnly cookie. */
+/** The browser API (docs/api.md, "Browser API"): the refresh token travels only in the HttpOnly cookie. */
 export function authRoutes(services: Services): FastifyPluginAsync {
   const { auth, config, throttle } = services;
   const caller = (request: FastifyRequest) => authenticate(request, services.verifyAccessToken, auth);

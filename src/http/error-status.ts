@@ -1,7 +1,7 @@
 import type { BrowserErrorStatus, OAuthErrorAnswer } from '../contract/index.ts';
 
 /**
- * The one table from error code to HTTP status on the browser API. Typed by the contract: a code
+ * The one table from error code to HTTP status on the browser API. Typed by src/contract: a code
  * without a row, or a row with another status, does not compile.
  */
 export const ERROR_STATUS: BrowserErrorStatus = {
@@ -23,7 +23,7 @@ export const ERROR_STATUS: BrowserErrorStatus = {
 
 /**
  * How the OAuth API answers each code (RFC 6749 §5.2): wrong credentials and bad refresh tokens
- * are both `400 invalid_grant`; everything else as on the browser API. Typed by the contract.
+ * are both `400 invalid_grant`; everything else as on the browser API. Typed by src/contract.
  */
 export const OAUTH_ERROR: OAuthErrorAnswer = {
   invalid_request: ['invalid_request', 400],

@@ -70,7 +70,7 @@ const revokeSchema = {
 } as const;
 
 /**
- * The OAuth 2.0 API of the contract for native apps and standard client libraries: the refresh
+ * The OAuth 2.0 API (docs/api.md, "OAuth 2.0 API") for native apps and standard client libraries: the refresh
  * token travels in the body. Every grant goes through the same core calls as the browser API
  * (`Auth.login`, `Auth.refresh`, `Auth.logoutWithRefreshToken`), so device binding, rotation,
  * reuse detection, grace and expiry are the same. Errors follow RFC 6749 §5.2 (`invalid_grant`
