@@ -15,6 +15,10 @@ export interface BrowserErrorStatus {
   readonly invalid_credentials: 401;
   readonly invalid_grant: 401;
   readonly invalid_token: 401;
+  /** OAuth client authentication failed (unknown client, wrong secret). */
+  readonly invalid_client: 401;
+  /** The access token lacks the scope the request needs (`/oauth/userinfo` without `openid`). */
+  readonly insufficient_scope: 403;
   readonly invalid_origin: 403;
   readonly not_found: 404;
   readonly email_taken: 409;

@@ -40,7 +40,9 @@ export type RevokeReason =
   /** An operator disabled the account (`latchkey users disable`). */
   | 'user_disabled'
   /** An operator ended the session (`latchkey sessions revoke`). */
-  | 'revoked_by_admin';
+  | 'revoked_by_admin'
+  /** An authorization code was exchanged a second time: the session it started ends (RFC 6749 §4.1.2). */
+  | 'authorization_code_reuse';
 
 /** Why a `suspicious_refresh` was recorded: `detail.reason` of that event. */
 export type SuspiciousReason = 'device_id' | 'user_agent' | 'ip';

@@ -33,6 +33,8 @@ export interface SessionView {
   readonly userAgent: string;
   readonly deviceId: string | null;
   readonly device: DeviceView;
+  /** The app whose sign-in (authorization code flow) started this session; `null` for a sign-in to latchkey itself. */
+  readonly app?: { readonly clientId: string; readonly name: string } | null;
 }
 
 /** One security event, as `GET /auth/events` lists it. */
@@ -64,6 +66,10 @@ export interface TokenResponse {
   readonly expires_in: number;
   /** One-time use: the next refresh needs the one it returns. */
   readonly refresh_token: string;
+  /** Authorization code grant: the granted scope. */
+  readonly scope?: string;
+  /** Authorization code grant with scope `openid` (OpenID Connect Core §3.1.3.3). */
+  readonly id_token?: string;
 }
 
 /** The claims of a latchkey access token (RFC 9068). */
@@ -79,4 +85,8 @@ export interface AccessClaims {
   readonly sid: string;
   /** Absent when the user holds no role. */
   readonly roles?: readonly string[];
+  /** RFC 9068 §2.2: the OAuth client the token was issued to (sessions started by a code exchange). */
+  readonly client_id?: string;
+  /** The scope granted to that client, space-separated. */
+  readonly scope?: string;
 }

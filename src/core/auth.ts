@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
-import { badCredentials, fail, type LatchkeyError } from './errors.ts';
+import { badCredentials, fail, LatchkeyError } from './errors.ts';
 import type { KeyRing } from './key-ring.ts';
 import { passwordProblem } from './password-policy.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -25,6 +25,12 @@ export interface AuthOptions {
   readonly audience: string;
   /** Told of every event after it is stored (logs, metrics). Must not throw. */
   readonly onEvents?: (events: readonly NewEvent[]) => void;
+}
+
+/** The app and scope of a session started by an OAuth code exchange (src/oauth/). */
+export interface ClientGrant {
+  readonly clientId: string;
+  readonly scope: string;
 }
 
 export type SignOutScope = 'others' | 'all';
@@ -84,6 +90,20 @@ export class Auth {
     return this.tokens.issue(user, await startSession(this.o, this.recorder, user, request));
   }
 
+  /**
+   * Starts a session for a user who proved who they are elsewhere (an OAuth authorization code),
+   * under the same rules as a login (device replacement, limit, new-device event), bound to the app.
+   * @throws invalid_grant when the user no longer exists or is disabled
+   */
+  async startClientSession(userId: string, request: RequestContext, grant: ClientGrant): Promise<IssuedTokens> {
+    const user = await this.o.store.findUserById(userId);
+    if (!user || user.disabledAt !== null) throw fail('invalid_grant', 'The account is not active.');
+    const session = await startSession(this.o, this.recorder, user, request, grant).catch((err: unknown) => {
+      throw err instanceof LatchkeyError && err.code === 'invalid_credentials' ? fail('invalid_grant', 'The account is not active.') : err;
+    });
+    return this.tokens.issue(user, session);
+  }
+
   /** Records a refused login for an existing account (e.g. throttled); unknown e-mails leave no trace. */
   async recordLoginFailure(email: string, request: RequestContext, reason: string): Promise<void> {
     const user = await this.o.store.findUserByEmail(normalizeEmail(email));
@@ -96,7 +116,7 @@ export class Auth {
    * token is decided again as a replay of it (grace or reuse).
    * @throws invalid_grant
    */
-  async refresh(token: string, request: RequestContext): Promise<IssuedTokens> {
+  async refresh(token: string, request: RequestContext, clientId: string | null = null): Promise<IssuedTokens> {
     const parsed = this.o.refreshTokens.parse(token);
     const found = parsed && (await this.o.store.findSessionWithUser(parsed.sessionId)); // one query for both
     let session = found?.session;
@@ -104,6 +124,8 @@ export class Auth {
     const now = this.o.clock.now();
     const user = found!.user;
     if (!isLive(session, now) || user.disabledAt !== null) throw badGrant();
+    // A refresh token started by a code exchange is bound to its client (RFC 9700 §4.14).
+    if ((session.clientId ?? null) !== null && session.clientId !== clientId) throw badGrant();
 
     let verdict = refreshVerdict(session, parsed.counter, request, now, this.o.policy);
     if (verdict.kind === 'rotate') {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ClientGrant } from './auth.ts';
 import type { Clock } from './clock.ts';
 import { deviceFingerprint, parseDevice } from './device.ts';
 import { badCredentials } from './errors.ts';
@@ -11,7 +12,8 @@ import type { Store } from './store.ts';
 import type { RequestContext, Session, UserRecord } from './types.ts';
 
 /**
- * Starts a session for `user` on the requesting device, after a password check. In one transaction:
+ * Starts a session for `user` on the requesting device, after a password check (or, with `grant`,
+ * an OAuth code exchange: the session is then bound to that app). In one transaction:
  * re-reads the user (a disable that committed meanwhile wins), ends the sessions
  * {@link sessionsEndedByLogin} names (`replaced`, `limit`), inserts the session, and records `login`
  * and, for a device never seen for the user, `new_device`.
@@ -22,6 +24,7 @@ export async function startSession(
   recorder: Recorder,
   user: UserRecord,
   request: RequestContext,
+  grant?: ClientGrant,
 ): Promise<Session> {
   const device = parseDevice(request.userAgent);
   const now = o.clock.now();
@@ -41,6 +44,7 @@ export async function startSession(
     deviceId: request.deviceId,
     revokedAt: null,
     revokeReason: null,
+    ...(grant && { clientId: grant.clientId, scope: grant.scope }),
   };
   const { maxSessions } = o.policy;
   const events = await o.store.transaction(async (store) => {
@@ -51,7 +55,7 @@ export async function startSession(
     await recorder.endSessions(replaced, 'replaced', request, [], store);
     await recorder.endSessions(evicted, 'limit', request, [], store);
     await store.insertSession(session);
-    const events = [recorder.event('login', user.id, session.id, request)];
+    const events = [recorder.event('login', user.id, session.id, request, grant ? { clientId: grant.clientId } : null)];
     if (await store.rememberDevice(user.id, deviceFingerprint(device, request.deviceId), now)) {
       events.push(recorder.event('new_device', user.id, session.id, request, { ...device }));
     }

@@ -38,7 +38,7 @@ export interface TokenIssuerOptions {
 export class TokenIssuer {
   constructor(private readonly o: TokenIssuerOptions) {}
 
-  issue(user: UserRecord, session: Pick<Session, 'id' | 'nonce' | 'counter' | 'expiresAt'>): IssuedTokens {
+  issue(user: UserRecord, session: Pick<Session, 'id' | 'nonce' | 'counter' | 'expiresAt' | 'clientId' | 'scope'>): IssuedTokens {
     const now = this.o.clock.now();
     const iat = Math.floor(now / 1000);
     const claims: AccessClaims = {
@@ -50,6 +50,7 @@ export class TokenIssuer {
       jti: randomUUID(),
       sid: session.id,
       ...(user.roles.length > 0 && { roles: user.roles }),
+      ...(session.clientId && { client_id: session.clientId, scope: session.scope ?? '' }),
     };
     return {
       accessToken: this.o.keys.sign(claims),

@@ -55,6 +55,10 @@ export interface Session {
   readonly deviceId: string | null;
   readonly revokedAt: number | null;
   readonly revokeReason: RevokeReason | null;
+  /** The OAuth client (app) whose code exchange started the session; `null`/absent for a login. */
+  readonly clientId?: string | null;
+  /** The scope granted to that client, space-separated; `null`/absent for a login. */
+  readonly scope?: string | null;
 }
 
 /** A security event: every decision the core takes about a user's access is recorded as one. */

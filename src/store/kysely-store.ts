@@ -17,8 +17,8 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
-  /** The Kysely instance, for a dialect's own store (store/postgres-store.ts) to override a method with SQL of its own. */
-  protected get database(): Kysely<Database> {
+  /** The Kysely instance: for a dialect's own store (store/postgres-store.ts) to override a method with SQL of its own, and for the OAuth tables (src/oauth/kysely-oauth-store.ts). */
+  get database(): Kysely<Database> {
     return this.db;
   }
 

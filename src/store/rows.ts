@@ -44,6 +44,8 @@ export function sessionRow(s: Session): Insertable<SessionsTable> {
     device_id: s.deviceId,
     revoked_at: s.revokedAt,
     revoke_reason: s.revokeReason,
+    client_id: s.clientId ?? null,
+    scope: s.scope ?? null,
   };
 }
 
@@ -76,6 +78,7 @@ export function toSession(r: Selectable<SessionsTable>): Session {
     deviceId: r.device_id,
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
     revokeReason: r.revoke_reason as RevokeReason | null,
+    ...(r.client_id !== null && { clientId: r.client_id, scope: r.scope }),
   };
 }
 

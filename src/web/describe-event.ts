@@ -35,6 +35,7 @@ const REVOKED: { readonly [R in RevokeReason]: (who: string) => EventWords } = {
   suspicious_refresh: (who) => alarm(`${who} was signed out because it was used from somewhere unexpected`),
   user_disabled: (who) => alarm(`${who} was signed out because the account was disabled`),
   revoked_by_admin: (who) => calm(`${who} was signed out by an administrator`),
+  authorization_code_reuse: (who) => alarm(`${who} was signed out because an app's sign-in code was used twice`),
 };
 
 /**
