@@ -1,8 +1,8 @@
-import { createLatchkey } from '../server.ts';
-import { closeOnSignals } from '../lifecycle.ts';
+import { createLatchkey } from '../server/create-latchkey.ts';
+import { closeOnSignals } from '../server/lifecycle.ts';
 import type { Command } from './command.ts';
-import { listeningText } from '../startup-report.ts';
-import { VERSION } from '../version.ts';
+import { listeningText } from '../server/startup-report.ts';
+import { VERSION } from '../server/version.ts';
 
 /** `latchkey serve`: the HTTP API until SIGTERM/SIGINT, then a graceful shutdown. */
 export const serveCommand: Command = {

@@ -1,4 +1,5 @@
-import type { Device, DeviceType, EventDetail } from './types.ts';
+import type { EventDetail } from '../contract/index.ts';
+import type { Device, DeviceType } from './types.ts';
 
 /**
  * Where an event keeps the device of the session it is about: three keys of its `detail`, written

@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, type J
 import type { Clock } from './clock.ts';
 import { publishedJwk } from './key-binding.ts';
 import type { ServerSecret } from './server-secret.ts';
-import type { KeyStore, StoredSigningKey } from '../store/store.ts';
+import type { KeyStore, StoredSigningKey } from './store.ts';
 
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256'];

@@ -1,4 +1,4 @@
-import type { NewEvent, Store } from '../store/store.ts';
+import type { NewEvent, Store } from './store.ts';
 
 /**
  * Drops a `suspicious_refresh` (reason `user_agent`, recorded under `LATCHKEY_UA_CHANGE=log`) that

@@ -1,4 +1,4 @@
-import { AuthError, type AuthClient } from '../client/index.ts';
+import { AuthError, type AuthClient, type AuthErrorCode } from '../client/index.ts';
 import { byId } from './dom.ts';
 
 /** What the sign-up form needs from the page around it. */
@@ -72,7 +72,7 @@ export function setUpSignUp(auth: AuthClient, hooks: SignUpHooks): void {
           error.textContent = `Too many sign-ups from your network. Try again in ${res.headers.get('retry-after') ?? 60} seconds.`;
           return;
         }
-        throw new AuthError(body.error ?? 'invalid_response', body.error_description ?? 'The account could not be created.', res.status);
+        throw new AuthError((body.error ?? 'invalid_response') as AuthErrorCode, body.error_description ?? 'The account could not be created.', res.status);
       }
       await auth.login(email, password);
       form.reset();

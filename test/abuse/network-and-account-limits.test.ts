@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { fail } from '../../src/core/errors.ts';
-import { LoginThrottle, DEFAULT_THROTTLE } from '../../src/http/login-throttle.ts';
-import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
+import { DEFAULT_THROTTLE } from '../../src/config.ts';
+import { LoginThrottle } from '../../src/rate-limit/login-throttle.ts';
+import { MemoryRateLimiter } from '../../src/rate-limit/rate-limiter.ts';
 import { BrowserClient, CHROME_LINUX } from '../helpers/browser-client.ts';
 import { expectError, PASSWORD, uniqueEmail } from '../helpers/http-auth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

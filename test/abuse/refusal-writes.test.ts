@@ -1,7 +1,7 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { BrowserClient, CHROME_LINUX } from '../helpers/browser-client.ts';
 import { PASSWORD, uniqueEmail } from '../helpers/http-auth.ts';

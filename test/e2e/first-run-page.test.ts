@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createLatchkey, type Latchkey } from '../../src/server.ts';
+import { createLatchkey, type Latchkey } from '../../src/server/create-latchkey.ts';
 import { BrowserClient, FIREFOX_WINDOWS, SAFARI_IPHONE } from '../helpers/browser-client.ts';
 import { TEST_ARGON2 } from '../helpers/server.ts';
 import { freePort } from './page-server.ts';

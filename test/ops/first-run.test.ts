@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createLatchkey } from '../../src/server.ts';
+import { createLatchkey } from '../../src/server/create-latchkey.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { PASSWORD, uniqueEmail } from '../helpers/http-auth.ts';

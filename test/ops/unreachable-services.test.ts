@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createLatchkey } from '../../src/server.ts';
+import { createLatchkey } from '../../src/server/create-latchkey.ts';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { PASSWORD, uniqueEmail } from '../helpers/http-auth.ts';
 import { startLoggedServer, type LoggedServer } from './logged-server.ts';

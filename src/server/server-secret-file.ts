@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeSecret, type StoreConfig } from './config.ts';
-import { createPrivateDir } from './store/private-files.ts';
+import { decodeSecret, type StoreConfig } from '../config.ts';
+import { createPrivateDir } from '../store/private-files.ts';
 
 /**
  * The server secret: `LATCHKEY_SECRET` when set, otherwise `<data dir>/secret`, created on first

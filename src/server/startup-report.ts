@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { StoreConfig } from './config.ts';
+import type { StoreConfig } from '../config.ts';
 
 /** What a person starting latchkey needs to know first, gathered while it starts. */
 export interface StartupReport {
