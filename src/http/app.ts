@@ -87,7 +87,8 @@ const BODY_LIMIT = 16 * 1024;
  */
 export function buildApp(services: Services, options: Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'serverFactory'> = {}): FastifyInstance {
   const app = Fastify({ ...options, ...serverOptions(services.config) });
-  app.register(latchkeyRoutes(services));
+  // At the root, not encapsulated: routes an operator adds beside latchkey's get the same hooks.
+  mountLatchkey(app, services);
   return app;
 }
 
