@@ -37,6 +37,8 @@ describe('the packed package, installed and run as users do', () => {
   let env: NodeJS.ProcessEnv;
   let latchkeyUrl: string;
   let pageUrl: string;
+  let embeddedUrl: string;
+  let embeddedData: string;
 
   beforeAll(async () => {
     const started = Date.now();
@@ -55,6 +57,15 @@ describe('the packed package, installed and run as users do', () => {
       ready: /Server listening/,
     });
     running.push(serve);
+    const embeddedPort = await freePort();
+    embeddedUrl = `http://127.0.0.1:${embeddedPort}`;
+    embeddedData = path.join(installed.root, 'data-embedded');
+    const embedded = await start(process.execPath, ['server.js'], {
+      cwd: installed.fastifyEmbedded,
+      env: { ...env, ...quiet, PORT: String(embeddedPort), LOG_LEVEL: 'info', LATCHKEY_DATA_DIR: embeddedData, LATCHKEY_ISSUER: `${embeddedUrl}/auth-server` },
+      ready: /Server listening/,
+    });
+    running.push(embedded);
   }, 300_000);
 
   afterAll(async () => {
@@ -102,15 +113,7 @@ describe('the packed package, installed and run as users do', () => {
   });
 
   it('the Fastify example embeds latchkey under /auth-server and protects its own routes with roles', async () => {
-    const port = await freePort();
-    const dataDir = path.join(installed.root, 'data-embedded');
-    const app = await start(process.execPath, ['server.js'], {
-      cwd: installed.fastifyEmbedded,
-      env: { ...env, ...quiet, PORT: String(port), LOG_LEVEL: 'info', LATCHKEY_DATA_DIR: dataDir },
-      ready: /Server listening/,
-    });
-    running.push(app);
-    const base = `http://127.0.0.1:${port}`;
+    const base = embeddedUrl;
     const jwks = await json(await fetch(`${base}/auth-server/.well-known/jwks.json`));
     expect(jwks.status).toBe(200);
     expect(jwks.body.keys[0]).toMatchObject({ kid: expect.any(String), kty: expect.any(String) });
@@ -121,7 +124,7 @@ describe('the packed package, installed and run as users do', () => {
     expect(await json(await fetch(`${base}/api/profile`, bearer(token)))).toMatchObject({ status: 200, body: { userId: expect.any(String) } });
     expect((await fetch(`${base}/api/profile`)).status).toBe(401);
     expect((await fetch(`${base}/api/drafts`, bearer(token))).status).toBe(403);
-    await latchkeyCli(['users', 'roles', email, 'add', 'editor'], dataDir);
+    await latchkeyCli(['users', 'roles', email, 'add', 'editor'], embeddedData);
     expect(await json(await fetch(`${base}/api/drafts`, bearer(await login())))).toMatchObject({ status: 200, body: { drafts: expect.any(Array) } });
   });
 
@@ -131,7 +134,7 @@ describe('the packed package, installed and run as users do', () => {
     expect(bundle).not.toMatch(/better-sqlite3|fastify|argon2|node:/);
   });
 
-  it.skipIf(!hasChromium)('the web page signs in with latchkey/client in Chromium, and a reload keeps it signed in', async () => {
+  it.skipIf(!hasChromium)('in Chromium: the web page signs in with latchkey/client and a reload keeps it signed in; so does the account page of the embedded latchkey', async () => {
     const { email } = await account();
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
@@ -144,6 +147,17 @@ describe('the packed package, installed and run as users do', () => {
       await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor({ timeout: 15_000 });
       await page.reload();
       await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor({ timeout: 15_000 });
+
+      // The account page of the latchkey embedded under /auth-server works there too.
+      const embeddedEmail = `page-${Date.now()}@example.com`;
+      expect((await post(`${embeddedUrl}/auth-server/auth/register`, { email: embeddedEmail, password: PASSWORD })).status).toBe(201);
+      await page.goto(`${embeddedUrl}/auth-server/account`);
+      await page.getByLabel('E-mail', { exact: true }).fill(embeddedEmail);
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.locator('li.device[data-current="true"]').waitFor({ timeout: 15_000 });
+      await page.reload(); // back through the refresh cookie, scoped to /auth-server/auth
+      await page.locator('li.device[data-current="true"]').waitFor({ timeout: 15_000 });
     } finally {
       await browser.close();
     }
