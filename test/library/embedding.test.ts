@@ -119,6 +119,20 @@ describe('inside a Fastify app: app.register(latchkey.plugin, { prefix })', () =
     expect((await fetch(script)).status).toBe(200);
   });
 
+  it('keeps its strict input and error format inside the host (whose validator coerces types)', async () => {
+    for (const body of ['{"email":{"$ne":1},"password":["x"]}', '{"email":"a@example.com"}', '{']) {
+      const res = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_request', error_description: expect.any(String) });
+    }
+  });
+
+  it('publishes an OpenAPI document whose server URL plus path is where each route answers', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { servers: Array<{ url: string }>; paths: Record<string, unknown> };
+    expect(doc.paths).toHaveProperty(`${PREFIX}/auth/login`);
+    expect(`${doc.servers[0]!.url}${PREFIX}/auth/login`).toBe(`${base}/auth/login`);
+  });
+
   it("leaves the host's other routes and error handling alone, and logs through the host's logger", async () => {
     expect(await (await fetch(`${origin}/`)).json()).toEqual({ app: 'host' });
     const missing = await fetch(`${origin}/nope`);
