@@ -15,6 +15,7 @@ import { openRateLimiter } from './http/open-rate-limiter.ts';
 import { SecurityEventSink } from './http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
+import { serverLogger } from './server/logger.ts';
 import { createMounts, type Mounts } from './server/mounts.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -32,6 +33,11 @@ export interface LatchkeyOptions {
 export interface Latchkey extends Services, Omit<Mounts, 'close'> {
   /** Stops serving (latchkey's own instances), the background sweep and the key ring, and closes the store. Idempotent. */
   close(): Promise<void>;
+  /**
+   * The final flush of the log lines still buffered, waiting for the log destination until
+   * `deadline` (epoch ms) at most; a no-op for a logger the caller passed in.
+   */
+  flushLogs(deadline: number): void;
 }
 
 /**
@@ -75,7 +81,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
-  const logger = options.logger === undefined ? { level: config.logLevel, ...safe }
+  const served = options.logger === undefined ? serverLogger(config.logLevel) : undefined;
+  const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
   let log: FastifyBaseLogger | undefined;
   const adoptLogger = (logger: FastifyBaseLogger) => {
@@ -105,5 +112,6 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     plugin: mounts.plugin,
     handler: mounts.handler,
     close,
+    flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
 }
