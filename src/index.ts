@@ -66,8 +66,10 @@ export interface Latchkey {
    */
   readonly plugin: FastifyPluginAsync;
   /**
-   * A `node:http` request listener serving every route under `prefix` (default: the root), for
+   * A `node:http` request listener serving every route under `prefix`, for
    * `http.createServer(handler)` or Express (`app.use(prefix, handler)`, before any body parser).
+   * Default prefix: the path of `LATCHKEY_ISSUER` (none for `https://auth.example.com`, `/auth-server`
+   * for `https://app.example.com/auth-server`).
    */
   handler(prefix?: string): NodeRequestHandler;
   /** Verifies this latchkey's own access tokens in-process (no JWKS fetch); use it with `fastifyBearer`, `expressBearer` or `verifyRequest` from `latchkey/verify`. */

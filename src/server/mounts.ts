@@ -8,7 +8,10 @@ export interface Mounts {
   readonly app: FastifyInstance;
   /** A Fastify plugin mounting every route inside another Fastify app, under the prefix it is registered with. */
   readonly plugin: FastifyPluginAsync;
-  /** A `node:http` request listener serving every route under `prefix`, for Express or a plain `http.Server`. */
+  /**
+   * A `node:http` request listener serving every route under `prefix` (default: the path of the
+   * issuer URL, so usually nothing), for Express or a plain `http.Server`.
+   */
   handler(prefix?: string): RequestListener;
   /** Closes the Fastify instances built here (not a host app that registered the plugin). */
   close(): Promise<void>;
@@ -31,9 +34,9 @@ export function createMounts(services: Services, options: MountOptions): Mounts 
   const owned: FastifyInstance[] = [];
   let app: FastifyInstance | undefined;
 
+  const issuerPath = new URL(services.config.issuer).pathname.replace(/\/+$/, '');
   const plugin: FastifyPluginAsync = async (host) => {
     options.adoptLogger(host.log);
-    const issuerPath = new URL(services.config.issuer).pathname.replace(/\/+$/, '');
     if (issuerPath !== host.prefix) {
       host.log.warn({ issuer: services.config.issuer, prefix: host.prefix }, 'latchkey: the issuer URL should end with the prefix latchkey is mounted under (LATCHKEY_ISSUER)');
     }
@@ -51,7 +54,7 @@ export function createMounts(services: Services, options: MountOptions): Mounts 
       return app;
     },
     plugin,
-    handler(prefix = '') {
+    handler(prefix = issuerPath) {
       let route: RequestListener | undefined;
       const inner = Fastify({
         ...serverOptions(services.config),

@@ -151,9 +151,9 @@ describe('inside Express or node:http: latchkey.handler(prefix)', () => {
   let origin: string;
 
   beforeAll(async () => {
-    ({ latchkey, dataDir } = await startLatchkey('http://127.0.0.1'));
+    ({ latchkey, dataDir } = await startLatchkey(`http://127.0.0.1${PREFIX}`));
     const app = express();
-    app.use(PREFIX, latchkey.handler(PREFIX)); // before any body parser
+    app.use(PREFIX, latchkey.handler()); // the prefix defaults to the issuer's path; before any body parser
     app.use(express.json());
     app.get('/', (_req, res) => {
       res.json({ app: 'express' });
