@@ -32,6 +32,11 @@ export interface Config {
   readonly logLevel: string;
   /** Seconds `serve` waits for in-flight requests on SIGTERM/SIGINT before it exits anyway (`LATCHKEY_SHUTDOWN_TIMEOUT`, default 10). */
   readonly shutdownTimeout: number;
+  /**
+   * `LATCHKEY_PASSWORD_GRANT` (default `false`): whether `/oauth/token` accepts `grant_type=password`.
+   * RFC 9700 §2.4 says the password grant must not be used; apps sign in with the code flow instead.
+   */
+  readonly passwordGrant: boolean;
 }
 
 export interface HttpConfig {
@@ -112,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetention: read.int('LATCHKEY_EVENT_RETENTION', 7_776_000, 1),
     logLevel: read.choice('LATCHKEY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
+    passwordGrant: read.bool('LATCHKEY_PASSWORD_GRANT', false),
   };
   return Object.freeze(config);
 }

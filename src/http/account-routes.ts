@@ -92,7 +92,8 @@ export function accountRoutes(): FastifyPluginAsync {
   return async (app) => {
     app.get('/account', { schema: { summary: 'The account-activity page (HTML)', tags: ['pages'] } }, async (request, reply) => {
       const { html } = await load(request);
-      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+      // %BASE%: the prefix latchkey is mounted under ('' on its own server), before the asset URLs.
+      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html.replaceAll('%BASE%', app.prefix));
     });
     app.get('/account/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(`${app.prefix}/account`, 301));
     app.get<{ Querystring: { v?: string } }>('/account/app.js', { schema: asset }, async (request, reply) =>

@@ -16,7 +16,7 @@ const PREFIX = '/auth-server';
 /** latchkey over a fresh SQLite dir, its issuer at `http://127.0.0.1:<port>/auth-server` (the port is fixed up after listening). */
 async function startLatchkey(issuer: string): Promise<{ latchkey: Latchkey; dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-embed-'));
-  const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_ISSUER: issuer, ...NO_THROTTLE });
+  const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_ISSUER: issuer, LATCHKEY_PASSWORD_GRANT: 'true', ...NO_THROTTLE });
   return { latchkey: await createLatchkey(config, { argon2: TEST_ARGON2, logger: false }), dataDir };
 }
 

@@ -73,13 +73,13 @@ describe('the packed package, installed and run as users do', () => {
     if (installed) fs.rmSync(installed.dir, { recursive: true, force: true });
   });
 
-  /** A fresh account on the standalone latchkey, and an access token for it from the OAuth API. */
+  /** A fresh account on the standalone latchkey, and an access token for it from the browser API. */
   const account = async (email = `user-${Math.random().toString(36).slice(2)}@example.com`) => {
     expect((await post(`${latchkeyUrl}/auth/register`, { email, password: PASSWORD })).status).toBe(201);
     return { email, token: await tokenFor(email) };
   };
   const tokenFor = async (email: string) => {
-    const res = await json(await post(`${latchkeyUrl}/oauth/token`, { grant_type: 'password', username: email, password: PASSWORD }));
+    const res = await json(await post(`${latchkeyUrl}/auth/login`, { email, password: PASSWORD }));
     expect(res.status).toBe(200);
     return res.body.access_token as string;
   };
