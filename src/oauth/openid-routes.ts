@@ -110,7 +110,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
     const logoutSchema = { summary: 'RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): id_token_hint, post_logout_redirect_uri, state', tags };
     app.get('/oauth/logout', { schema: logoutSchema }, (request, reply) => logout(request, reply, new URLSearchParams(rawQuery(request.url))));
     app.post<{ Body: Record<string, string> | undefined }>('/oauth/logout', { schema: { ...logoutSchema, hide: true } }, (request, reply) =>
-      logout(request, reply, new URLSearchParams(request.body ?? {})),
+      logout(request, reply, new URLSearchParams(formFields(request.body))),
     );
 
     app.get('/.well-known/openid-configuration', { schema: { summary: 'OpenID Provider metadata (OpenID Connect Discovery 1.0)', tags } }, async (_request, reply) => {
@@ -124,4 +124,13 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
 function rawQuery(url: string): string {
   const at = url.indexOf('?');
   return at < 0 ? '' : url.slice(at + 1);
+}
+
+/** A POSTed body as form fields: absent is none; anything but an object of strings (a JSON array, nested values) is a 400, not a 500. */
+function formFields(body: unknown): Record<string, string> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body) || Object.values(body).some((value) => typeof value !== 'string')) {
+    throw fail('invalid_request', 'The request body must be form fields.');
+  }
+  return body as Record<string, string>;
 }
