@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
 import type { Argon2Cost } from './core/passwords.ts';
-import { createLatchkey as wire } from './server.ts';
+import { createLatchkey as wire } from './server/create-latchkey.ts';
 import type { Verifier } from './verify/create-verifier.ts';
 
 export { ConfigError, loadConfig, type Config, type HttpConfig, type StoreConfig } from './config.ts';
