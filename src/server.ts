@@ -27,6 +27,8 @@ export interface LatchkeyOptions {
   /** argon2id cost; default OWASP's (19 MiB, t=2, p=1). */
   readonly argon2?: Argon2Cost;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Milliseconds between background sweeps of expired rows; default 60,000; `0` runs none. */
+  readonly sweepInterval?: number;
 }
 
 export interface Latchkey extends Services {
@@ -87,7 +89,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const app = buildApp(services, { logger });
   events.logger = app.log;
   if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
-  const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
+  const sweepInterval = options.sweepInterval ?? 60_000;
+  const stopSweeper = sweepInterval > 0
+    ? startSweeper(store, config, clock, sweepInterval, (err) => app.log.warn({ err }, 'garbage sweep failed'))
+    : () => {};
   return {
     ...services,
     app,
