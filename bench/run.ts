@@ -89,7 +89,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const smoke = argv.includes('--smoke');
   const only = arg('only')?.split(',').filter(Boolean);
   // A long benchmark alone keeps its rows in its own file (RESULTS.md shows them under the main table).
-  const longOnly = only !== undefined && only.every((name) => name in LONG_BENCHMARKS);
+  const longOnly = only?.every((name) => name in LONG_BENCHMARKS) ?? false;
   const out = arg('out') ?? (smoke || longOnly ? undefined : fileURLToPath(new URL('./RESULTS.md', import.meta.url)));
   const t0 = performance.now();
   const rows = await runBenchmarks(smoke ? SMOKE : FULL, only, (line) => console.error(line));
