@@ -37,6 +37,7 @@ export async function benchPgScale(sizes: Sizes, log: (line: string) => void = (
   const refreshes = sizes.smoke ? 40 : 4000;
   const db = await createTestDatabase('PostgreSQL scale benchmark');
   if (!db) return [];
+  log(`pg-scale: working in ${new URL(db.url).pathname.slice(1)} (dropped at the end; drop it by hand if the run is killed)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-pgscale-'));
   try {
     const { hex, codec } = benchSecret();
