@@ -4,10 +4,12 @@
  * 2 cores and ~20 GB of disk). Needs TEST_DATABASE_URL; works in a database of its own, created
  * and dropped here.
  *
- * 1. Refresh p50/p99 through `POST /oauth/token` (c=1) with 10,000 live sessions and 50,000 events.
- * 2. The expired-row sweep under steady sign-ups: 1,000 sessions/s arrive (already ended, so each
- *    must be swept), refresh p99 with latchkey's sweeper off, then on; the backlog must not grow.
- * 3. The same refresh figures after a bulk load to 10 million sessions and 50 million events.
+ * Two databases: one with 10,000 live sessions and 50,000 events, one bulk-loaded to 10 million
+ * sessions and 50 million events.
+ * 1. The expired-row sweep under steady sign-ups (on the small one): 1,000 sessions/s arrive
+ *    (already ended, so each must be swept), refresh p99 with latchkey's sweeper off, then on; the
+ *    backlog must not grow.
+ * 2. Refresh p50/p99 through `POST /oauth/token` (c=1) on both, in alternating rounds.
  *
  * The rows are kept in bench/results-pg-scale.json; `npm run bench` puts them in RESULTS.md.
  */
@@ -31,51 +33,74 @@ export const SCALE_RESULTS = new URL('./results-pg-scale.json', import.meta.url)
 const label = (n: number) => n.toLocaleString('en-US');
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 
+/** Alternating measurement rounds of the two stores, and refreshes per round. */
+const ROUNDS = 4;
+
+/** A database with {@link DEVICES} sessions whose refresh tokens the benchmark holds. */
+async function databaseWithDevices(label: string, hex: string, codec: ReturnType<typeof benchSecret>['codec'], dir: string) {
+  const db = await createTestDatabase(label);
+  if (!db) return undefined;
+  const store = await openPostgresStore(db.url);
+  const devices = await seedSessions(store, codec, DEVICES);
+  await store.close();
+  const env = benchServerEnv({ LATCHKEY_DATA_DIR: dir, DATABASE_URL: db.url, LATCHKEY_SECRET: hex });
+  return { db, env, tokens: devices.tokens };
+}
+
 export async function benchPgScale(sizes: Sizes, log: (line: string) => void = () => {}): Promise<Row[]> {
   const small = sizes.smoke ? 200 : 10_000;
   const large = sizes.smoke ? 2_000 : 10_000_000;
-  const refreshes = sizes.smoke ? 40 : 4000;
-  const db = await createTestDatabase('PostgreSQL scale benchmark');
-  if (!db) return [];
-  log(`pg-scale: working in ${new URL(db.url).pathname.slice(1)} (dropped at the end; drop it by hand if the run is killed)`);
+  const perRound = sizes.smoke ? 20 : 1000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-pgscale-'));
+  const { hex, codec } = benchSecret();
+  const s = await databaseWithDevices('PostgreSQL scale benchmark', hex, codec, dir);
+  const l = s && (await databaseWithDevices('PostgreSQL scale benchmark', hex, codec, dir));
   try {
-    const { hex, codec } = benchSecret();
-    const store = await openPostgresStore(db.url);
-    const devices = await seedSessions(store, codec, DEVICES);
-    await store.close();
-    const env = benchServerEnv({ LATCHKEY_DATA_DIR: dir, DATABASE_URL: db.url, LATCHKEY_SECRET: hex });
-    const tokens = devices.tokens;
-
-    const measure = async () => {
-      const server = await startChild({ type: 'latchkey', env });
-      try {
-        const client = refreshingDevices(server, tokens, 1);
-        let next = 0;
-        const step = () => client.step(next++ % tokens.length);
-        await closedLoop(1, warmSeconds(sizes) * 4, step);
-        const cpu0 = await server.cpu();
-        const run = await closedLoop(1, sizes.seconds * 10, step, refreshes);
-        const cpu = ((await server.cpu()) - cpu0) / Math.max(1, run.ops);
-        client.close();
-        return { p50: percentile(run.latencies, 0.5), p99: percentile(run.latencies, 0.99), rate: run.rate, cpu };
-      } finally {
-        await server.close();
-      }
-    };
-
+    if (!s || !l) return [];
+    log(`pg-scale: working in ${[s, l].map((d) => new URL(d.db.url).pathname.slice(1)).join(' and ')} (dropped at the end; drop them by hand if the run is killed)`);
     log(`pg-scale: loading ${label(small)} sessions`);
-    const smallLoad = await bulkLoad(db.url, { sessions: small, events: small * EVENTS_PER_SESSION }, false, log);
-    const before = await measure();
-    log(`pg-scale: small store p50 ${before.p50.toFixed(3)} ms, p99 ${before.p99.toFixed(3)} ms`);
-    const sweep = await benchSweep(db.url, env, tokens, sizes, log);
+    const smallLoad = await bulkLoad(s.db.url, { sessions: small, events: small * EVENTS_PER_SESSION }, false, log);
+    const sweep = await benchSweep(s.db.url, s.env, s.tokens, sizes, log);
     log(`pg-scale: loading ${label(large)} sessions, ${label(large * EVENTS_PER_SESSION)} events`);
-    const largeLoad = await bulkLoad(db.url, { sessions: large, events: large * EVENTS_PER_SESSION }, true, log);
+    const largeLoad = await bulkLoad(l.db.url, { sessions: large, events: large * EVENTS_PER_SESSION }, true, log);
     log(`pg-scale: loaded in ${largeLoad.seconds.toFixed(0)} s`);
-    const after = await measure();
-    log(`pg-scale: large store p50 ${after.p50.toFixed(3)} ms, p99 ${after.p99.toFixed(3)} ms`);
+
+    // Both stores served at once, measured in alternating rounds: the load of a shared machine
+    // falls on both alike.
+    const servers = [await startChild({ type: 'latchkey', env: s.env }), await startChild({ type: 'latchkey', env: l.env })];
+    const results = [
+      { latencies: [] as number[], cpu: 0, ops: 0 },
+      { latencies: [] as number[], cpu: 0, ops: 0 },
+    ];
+    try {
+      const clients = servers.map((server, i) => refreshingDevices(server, [s.tokens, l.tokens][i]!, 1));
+      const steps = clients.map((client, i) => {
+        let next = 0;
+        const tokens = [s.tokens, l.tokens][i]!;
+        return () => client.step(next++ % tokens.length);
+      });
+      for (const step of steps) await closedLoop(1, warmSeconds(sizes) * 4, step);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const i of [0, 1]) {
+          const cpu0 = await servers[i]!.cpu();
+          const run = await closedLoop(1, sizes.seconds * 10, steps[i]!, perRound);
+          results[i]!.cpu += (await servers[i]!.cpu()) - cpu0;
+          results[i]!.ops += run.ops;
+          results[i]!.latencies.push(...run.latencies);
+        }
+      }
+      for (const client of clients) client.close();
+    } finally {
+      for (const server of servers) await server.close();
+    }
+    const [before, after] = results.map((r) => ({ p50: percentile(r.latencies, 0.5), p99: percentile(r.latencies, 0.99), cpu: r.cpu / Math.max(1, r.ops) })) as [
+      { p50: number; p99: number; cpu: number },
+      { p50: number; p99: number; cpu: number },
+    ];
+    log(`pg-scale: small store p50 ${before.p50.toFixed(3)} ms, p99 ${before.p99.toFixed(3)} ms; large p50 ${after.p50.toFixed(3)} ms, p99 ${after.p99.toFixed(3)} ms`);
     const describe = (load: BulkLoad) =>
       `${label(load.rows.sessions)} sessions (${gib(load.bytes.sessions)}), ${label(load.rows.events)} events (${gib(load.bytes.events)}), ${label(load.rows.users)} users (${gib(load.bytes.users)})`;
+    const refreshes = label(ROUNDS * perRound);
     const rows: Row[] = [
       {
         section: 'pg-scale',
@@ -85,7 +110,7 @@ export async function benchPgScale(sizes: Sizes, log: (line: string) => void = (
         p50: before.p50,
         p99: before.p99,
         cpu: before.cpu,
-        note: `${describe(smallLoad)}; c=1, ${label(refreshes)} refreshes through POST /oauth/token`,
+        note: `${describe(smallLoad)}; c=1, ${refreshes} refreshes through POST /oauth/token, in ${ROUNDS} rounds alternating with the large store's`,
       },
       {
         section: 'pg-scale',
@@ -119,7 +144,8 @@ export async function benchPgScale(sizes: Sizes, log: (line: string) => void = (
     if (!sizes.smoke) fs.writeFileSync(SCALE_RESULTS, `${JSON.stringify({ date: new Date().toISOString(), load: os.loadavg(), rows }, null, 2)}\n`);
     return rows;
   } finally {
-    await db.drop();
+    await s?.db.drop();
+    await l?.db.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
