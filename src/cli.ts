@@ -1,3 +1,4 @@
+import { clientsCommand } from './cli/clients.ts';
 import { configCommand } from './cli/config-check.ts';
 import { UsageError, withStore, type Command } from './cli/command.ts';
 import { keysCommand } from './cli/keys.ts';
@@ -7,11 +8,11 @@ import { usersCommand } from './cli/users.ts';
 import { loadConfig } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LatchkeyError } from './core/errors.ts';
-import { collectGarbage } from './gc.ts';
+import { collectGarbage } from './server/sweeper.ts';
 
 /**
  * The `latchkey` command. Exit codes: 0 done, 1 the work failed (bad setting, unknown user, database
- * down...), 2 the command line is wrong. Settings come from the environment (see README).
+ * down...), 2 the command line is wrong. Settings come from the environment (see docs/api.md).
  */
 const commands: Record<string, Command> = {
   serve: serveCommand,
@@ -27,6 +28,7 @@ const commands: Record<string, Command> = {
   keys: keysCommand,
   users: usersCommand,
   sessions: sessionsCommand,
+  clients: clientsCommand,
   gc: {
     summary: 'delete expired sessions, old events and retired keys now',
     usage: 'latchkey gc',
@@ -42,7 +44,7 @@ const commands: Record<string, Command> = {
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   return [
-    'Usage: latchkey <command> [options]   (settings come from the environment; see README)',
+    'Usage: latchkey <command> [options]   (settings come from the environment; see docs/api.md)',
     '',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',

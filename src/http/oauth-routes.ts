@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { IssuedTokens } from '../core/auth.ts';
+import type { TokenResponse } from '../contract/index.ts';
+import type { IssuedTokens } from '../core/token-issuer.ts';
 import { fail, LatchkeyError } from '../core/errors.ts';
 import { errorBody } from './api-docs.ts';
 import type { Services } from './app.ts';
+import { OAUTH_ERROR } from './error-status.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { requestContext } from './request-context.ts';
 
@@ -15,6 +17,11 @@ interface TokenParams {
   username?: string;
   password?: string;
   refresh_token?: string;
+  code?: string;
+  redirect_uri?: string;
+  code_verifier?: string;
+  client_id?: string;
+  client_secret?: string;
 }
 interface RevokeParams {
   token?: string;
@@ -22,18 +29,22 @@ interface RevokeParams {
 }
 
 const tokenSchema = {
-  summary: 'Token endpoint (RFC 6749): password grant and refresh-token grant; the refresh token rotates on every use',
+  summary: 'Token endpoint (RFC 6749): authorization code grant with PKCE, refresh-token grant (bound to its client), password grant when LATCHKEY_PASSWORD_GRANT=true; the refresh token rotates on every use',
   tags,
   consumes: [FORM, 'application/json'],
   body: {
     type: 'object',
     properties: {
-      grant_type: { type: 'string', enum: ['password', 'refresh_token'], maxLength: 64 },
+      grant_type: { type: 'string', enum: ['authorization_code', 'password', 'refresh_token'], maxLength: 64 },
+      code: text(256, 'grant_type=authorization_code'),
+      redirect_uri: text(2048, 'grant_type=authorization_code: as in the authorization request'),
+      code_verifier: text(256, 'grant_type=authorization_code: the PKCE verifier (RFC 7636)'),
+      client_secret: text(256, 'client_secret_post, for confidential clients'),
       username: text(320, 'grant_type=password: the e-mail address'),
       password: text(4096, 'grant_type=password'),
       refresh_token: text(512, 'grant_type=refresh_token'),
       scope: text(1000, 'ignored'),
-      client_id: text(200, 'ignored: public clients need no client authentication'),
+      client_id: text(200, 'the client; required for the authorization code grant and for refresh tokens it issued'),
     },
   },
   response: {
@@ -45,6 +56,8 @@ const tokenSchema = {
         token_type: { type: 'string', enum: ['Bearer'] },
         expires_in: { type: 'integer' },
         refresh_token: { type: 'string', description: 'one-time use: send it to get the next pair' },
+        scope: { type: 'string', description: 'authorization code grant: the granted scope' },
+        id_token: { type: 'string', description: 'authorization code grant with scope openid (OpenID Connect Core §3.1.3.3)' },
       },
     },
     400: { ...errorBody, description: 'invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)' },
@@ -68,13 +81,13 @@ const revokeSchema = {
 } as const;
 
 /**
- * The OAuth 2.0 API of the contract for native apps and standard client libraries: the refresh
+ * The OAuth 2.0 API (docs/api.md, "OAuth 2.0 API") for native apps and standard client libraries: the refresh
  * token travels in the body. Every grant goes through the same core calls as the browser API
  * (`Auth.login`, `Auth.refresh`, `Auth.logoutWithRefreshToken`), so device binding, rotation,
  * reuse detection, grace and expiry are the same. Errors follow RFC 6749 §5.2 (`invalid_grant`
  * is 400 here, where the browser API answers 401). Public clients: no client authentication.
  */
-export function oauthRoutes({ auth, verifyAccessToken, throttle }: Services): FastifyPluginAsync {
+export function oauthRoutes({ auth, verifyAccessToken, throttle, oauth, config }: Services): FastifyPluginAsync {
   return async (app) => {
     app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
       try {
@@ -91,10 +104,17 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle }: Services): Fa
     app.post<{ Body: TokenParams | undefined }>('/token', { schema: tokenSchema }, async (request) => {
       const params = request.body ?? {};
       let tokens: IssuedTokens;
+      const credentials = { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret };
       switch (params.grant_type) {
         case undefined:
           throw fail('invalid_request', 'grant_type is required.');
+        case 'authorization_code': {
+          const client = await oauth.authenticateClient(credentials);
+          if (!client) throw fail('invalid_request', 'client_id is required.');
+          return oauth.exchange(client, params, requestContext(request));
+        }
         case 'password': {
+          if (!config.passwordGrant) throw fail('unsupported_grant_type', 'The password grant is off on this server (LATCHKEY_PASSWORD_GRANT); sign in with the authorization code flow.');
           const { username, password } = params;
           if (!username || !password) throw fail('invalid_request', 'grant_type=password needs username and password.');
           const context = requestContext(request);
@@ -105,14 +125,16 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle }: Services): Fa
           const refreshToken = params.refresh_token;
           if (!refreshToken) throw fail('invalid_request', 'grant_type=refresh_token needs refresh_token.');
           const context = requestContext(request);
+          const client = await oauth.authenticateClient(credentials, { unknownIsAnonymous: true });
           await throttle.refresh(context);
-          tokens = await auth.refresh(refreshToken, context);
+          tokens = await auth.refresh(refreshToken, context, client?.id ?? null);
           break;
         }
         default:
-          throw fail('unsupported_grant_type', 'grant_type must be "password" or "refresh_token".');
+          throw fail('unsupported_grant_type', 'grant_type must be "authorization_code" or "refresh_token".');
       }
-      return { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn, refresh_token: tokens.refreshToken };
+      const body: TokenResponse = { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn, refresh_token: tokens.refreshToken };
+      return body;
     });
 
     app.post<{ Body: RevokeParams | undefined }>('/revoke', { schema: revokeSchema }, async (request, reply) => {
@@ -139,15 +161,19 @@ function parseForm(body: string): Record<string, string> {
   return Object.fromEntries(params);
 }
 
-/** RFC 6749 §5.2: bad credentials and bad refresh tokens are `400 invalid_grant`; the rest as everywhere. */
+/** RFC 6749 §5.2: core errors answered by the {@link OAUTH_ERROR} table; bad parameters as the RFC says; the rest as everywhere. */
 function oauthErrorHandler(error: FastifyError | LatchkeyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof LatchkeyError) {
-    if (error.code === 'invalid_credentials') return sendError(reply, 'invalid_grant', 'The username or the password is wrong.', 400);
-    if (error.code === 'invalid_grant') return sendError(reply, 'invalid_grant', error.description, 400);
-  } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const [code, status] = OAUTH_ERROR[error.code];
+    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+    if (error.code === 'invalid_client' && request.headers.authorization) reply.header('www-authenticate', 'Basic realm="latchkey"');
+    const description = error.code === 'invalid_credentials' ? 'The username or the password is wrong.' : error.description;
+    return sendError(reply, code, description, status);
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return sendError(reply, 'invalid_request', `Send the parameters as ${FORM} (or application/json).`, 400);
   } else if (error.validation?.[0]?.instancePath === '/grant_type' && error.validation[0].keyword === 'enum') {
-    return sendError(reply, 'unsupported_grant_type', 'grant_type must be "password" or "refresh_token".');
+    return sendError(reply, 'unsupported_grant_type', 'grant_type must be "authorization_code" or "refresh_token".');
   }
   return errorHandler(error, request, reply);
 }

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { Argon2Cost } from '../../src/core/passwords.ts';
-import { createLatchkey, type Latchkey } from '../../src/server.ts';
-import type { Store } from '../../src/store/store.ts';
+import { createLatchkey, type Latchkey } from '../../src/server/create-latchkey.ts';
+import type { Store } from '../../src/core/store.ts';
 
 /** A cheap argon2id cost for tests that are not about hashing cost. */
 export const TEST_ARGON2: Argon2Cost = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -21,6 +21,12 @@ export const PER_IP_LIMITS_OFF: Readonly<Record<string, string>> = {
   LATCHKEY_REGISTER_IP_LIMIT: '0',
   LATCHKEY_REFRESH_IP_LIMIT: '0',
 };
+
+/**
+ * `grant_type=password` is off by default (RFC 9700 §2.4: apps use the code flow). Suites that
+ * test it, or use it to get tokens quickly, turn it on as an existing deployment would.
+ */
+export const PASSWORD_GRANT_ON: Readonly<Record<string, string>> = { LATCHKEY_PASSWORD_GRANT: 'true' };
 
 export interface TestServer {
   readonly url: string;

@@ -4,17 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { ROOT } from '../cli/run-cli.ts';
 import { sample, startLoggedServer, type LoggedServer } from './logged-server.ts';
+import { PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const DEVICE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const OTHER_DEVICE = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
-const hasLoginThrottle = fs.existsSync(path.join(ROOT, 'src/http/login-throttle.ts'));
+const hasLoginThrottle = fs.existsSync(path.join(ROOT, 'src/rate-limit/login-throttle.ts'));
 
 let server: LoggedServer;
 let url: string;
 
 beforeAll(async () => {
-  server = await startLoggedServer();
+  server = await startLoggedServer(PASSWORD_GRANT_ON);
   // A route that answers 429 the way every rate limit does, so the rate-limit counter's plumbing is
   // tested whatever limits the server has (the login throttle is tested below when it exists).
   server.latchkey.app.get('/ops-test/limited', async (_request, reply) =>
@@ -97,7 +98,7 @@ describe('/metrics', () => {
   });
 
   it('uses a registry of its own: two servers in one process never share counts', async () => {
-    const other = await startLoggedServer();
+    const other = await startLoggedServer(PASSWORD_GRANT_ON);
     try {
       const otherText = await other.latchkey.metrics!.registry.metrics();
       expect(sample(otherText, 'latchkey_logins_total', { outcome: 'success' })).toBe(0);
@@ -118,4 +119,4 @@ describe('/metrics', () => {
   });
 });
 
-if (!hasLoginThrottle) console.warn('skipping the login-throttle 429 case: src/http/login-throttle.ts does not exist yet (the 429 plumbing is tested with a test route)');
+if (!hasLoginThrottle) console.warn('skipping the login-throttle 429 case: src/rate-limit/login-throttle.ts does not exist yet (the 429 plumbing is tested with a test route)');

@@ -1,24 +1,28 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { Config } from './config.ts';
-import { Auth } from './core/auth.ts';
-import { systemClock, type Clock } from './core/clock.ts';
-import { KeyRing } from './core/key-ring.ts';
-import { PasswordHasher, type Argon2Cost } from './core/passwords.ts';
-import { RefreshTokenCodec } from './core/refresh-token.ts';
-import { ServerSecret } from './core/server-secret.ts';
-import { startSweeper } from './gc.ts';
-import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
-import { FallbackRateLimiter } from './http/fallback-rate-limiter.ts';
-import { logSerializers } from './http/log-serializers.ts';
-import { LoginThrottle } from './http/login-throttle.ts';
-import { openRateLimiter } from './http/open-rate-limiter.ts';
-import { SecurityEventSink } from './http/observability.ts';
+import type { Config } from '../config.ts';
+import { Auth } from '../core/auth.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { KeyRing } from '../core/key-ring.ts';
+import { PasswordHasher, type Argon2Cost } from '../core/passwords.ts';
+import { RefreshTokenCodec } from '../core/refresh-token.ts';
+import { ServerSecret } from '../core/server-secret.ts';
+import { startSweeper } from './sweeper.ts';
+import { buildApp, LOG_REDACTIONS, type Services } from '../http/app.ts';
+import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter.ts';
+import { logSerializers } from '../http/log-serializers.ts';
+import { LoginThrottle } from '../rate-limit/login-throttle.ts';
+import { openRateLimiter } from '../rate-limit/open-rate-limiter.ts';
+import { SecurityEventSink } from '../http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
-import { serverLogger } from './server/logger.ts';
-import { openStore } from './store/open-store.ts';
-import type { Store } from './store/store.ts';
-import { createTokenVerifier } from './verify/token-verifier.ts';
+import { serverLogger } from './logger.ts';
+import { KyselyOAuthStore } from '../oauth/kysely-oauth-store.ts';
+import { OpenIdProvider } from '../oauth/provider.ts';
+import { KyselyStore } from '../store/kysely-store.ts';
+import { openStore } from '../store/open-store.ts';
+import { raisingStoreUnavailable } from '../store/outage.ts';
+import type { Store } from '../core/store.ts';
+import { createTokenVerifier } from '../verify/token-verifier.ts';
 
 export interface LatchkeyOptions {
   readonly clock?: Clock;
@@ -80,7 +84,17 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   });
   const limiter = await openRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
   const throttle = new LoginThrottle(limiter, config.throttle, auth);
-  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle };
+  const oauth = new OpenIdProvider({
+    store: raisingStoreUnavailable(new KyselyOAuthStore(kyselyOf(store))),
+    auth,
+    keys,
+    clock,
+    issuer: config.issuer,
+    accessTtl: config.session.accessTtl,
+    passwordGrant: config.passwordGrant,
+    secret: secret.refreshMacKey,
+  });
+  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
   const served = options.logger === undefined ? serverLogger(config.logLevel) : undefined;
@@ -105,4 +119,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     },
     flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
+}
+
+/** The Kysely instance under a store: the OAuth tables live in the same database. */
+function kyselyOf(store: Store) {
+  if (!(store instanceof KyselyStore)) throw new Error('latchkey needs its own KyselyStore (openStore) to serve OAuth');
+  return store.database;
 }
