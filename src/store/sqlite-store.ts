@@ -44,7 +44,10 @@ export class SqliteStore extends KyselyStore {
 
   /** Runs `work` holding the store's one connection (Kysely's lock), after any transaction in progress. */
   #exclusive<T>(work: (hot: HotPath) => T): Promise<T> {
-    return this.database.connection().execute(async () => work((this.#hot ??= this.#prepare())));
+    return this.database.connection().execute(async () => {
+      this.#hot ??= this.#prepare();
+      return work(this.#hot);
+    });
   }
 
   #prepare(): HotPath {
