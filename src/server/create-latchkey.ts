@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.ts';
 import { Auth } from '../core/auth.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -7,7 +7,7 @@ import { PasswordHasher, type Argon2Cost } from '../core/passwords.ts';
 import { RefreshTokenCodec } from '../core/refresh-token.ts';
 import { ServerSecret } from '../core/server-secret.ts';
 import { startSweeper } from './sweeper.ts';
-import { buildApp, LOG_REDACTIONS, type Services } from '../http/app.ts';
+import { LOG_REDACTIONS, type Services } from '../http/app.ts';
 import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter.ts';
 import { logSerializers } from '../http/log-serializers.ts';
 import { LoginThrottle } from '../rate-limit/login-throttle.ts';
@@ -16,6 +16,7 @@ import { SecurityEventSink } from '../http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
 import { serverLogger } from './logger.ts';
+import { createMounts, type Mounts } from './mounts.ts';
 import { KyselyOAuthStore } from '../oauth/kysely-oauth-store.ts';
 import { OpenIdProvider } from '../oauth/provider.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
@@ -35,9 +36,8 @@ export interface LatchkeyOptions {
   readonly sweepInterval?: number;
 }
 
-export interface Latchkey extends Services {
-  readonly app: FastifyInstance;
-  /** Stops serving and closes the store. */
+export interface Latchkey extends Services, Omit<Mounts, 'close'> {
+  /** Stops serving (latchkey's own instances), the background sweep and the key ring, and closes the store. Idempotent. */
   close(): Promise<void>;
   /**
    * The final flush of the log lines still buffered, waiting for the log destination until
@@ -100,23 +100,37 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const served = options.logger === undefined ? serverLogger(config.logLevel) : undefined;
   const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
-  const app = buildApp(services, { logger });
-  events.logger = app.log;
-  if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
+  let log: FastifyBaseLogger | undefined;
+  const adoptLogger = (logger: FastifyBaseLogger) => {
+    if (log) return;
+    log = logger;
+    events.logger = logger;
+    if (limiter instanceof FallbackRateLimiter) limiter.log = logger;
+  };
   const sweepInterval = options.sweepInterval ?? 60_000;
   const stopSweeper = sweepInterval > 0
-    ? startSweeper(store, config, clock, sweepInterval, (err) => app.log.warn({ err }, 'garbage sweep failed'))
+    ? startSweeper(store, config, clock, sweepInterval, (err) => log?.warn({ err }, 'garbage sweep failed'))
     : () => {};
-  return {
-    ...services,
-    app,
-    async close() {
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
       stopSweeper();
       keys.close();
-      await app.close();
+      await mounts.close();
       await limiter.close();
       await store.close();
+    })();
+    return closing;
+  };
+  const mounts = createMounts(services, { logger, adoptLogger, closeLatchkey: close });
+  return {
+    ...services,
+    get app() {
+      return mounts.app;
     },
+    plugin: mounts.plugin,
+    handler: mounts.handler,
+    close,
     flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
 }
