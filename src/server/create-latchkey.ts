@@ -32,6 +32,8 @@ export interface LatchkeyOptions {
   /** argon2id cost; default OWASP's (19 MiB, t=2, p=1). */
   readonly argon2?: Argon2Cost;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Milliseconds between background sweeps of expired rows; default 60,000; `0` runs none. */
+  readonly sweepInterval?: number;
 }
 
 export interface Latchkey extends Services, Omit<Mounts, 'close'> {
@@ -105,7 +107,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     events.logger = logger;
     if (limiter instanceof FallbackRateLimiter) limiter.log = logger;
   };
-  const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => log?.warn({ err }, 'garbage sweep failed'));
+  const sweepInterval = options.sweepInterval ?? 60_000;
+  const stopSweeper = sweepInterval > 0
+    ? startSweeper(store, config, clock, sweepInterval, (err) => log?.warn({ err }, 'garbage sweep failed'))
+    : () => {};
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
