@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.ts';
 import { Auth } from '../core/auth.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -7,7 +7,7 @@ import { PasswordHasher, type Argon2Cost } from '../core/passwords.ts';
 import { RefreshTokenCodec } from '../core/refresh-token.ts';
 import { ServerSecret } from '../core/server-secret.ts';
 import { startSweeper } from './sweeper.ts';
-import { buildApp, LOG_REDACTIONS, type Services } from '../http/app.ts';
+import { LOG_REDACTIONS, type Services } from '../http/app.ts';
 import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter.ts';
 import { logSerializers } from '../http/log-serializers.ts';
 import { KnownDevices } from '../http/known-device-cookie.ts';
@@ -18,6 +18,7 @@ import { LatchkeyMetrics } from './metrics.ts';
 import { openServerSecret } from './server-secret-file.ts';
 import { describeDatabase, type StartupReport } from './startup-report.ts';
 import { serverLogger } from './logger.ts';
+import { createMounts, type Mounts } from './mounts.ts';
 import { KyselyOAuthStore } from '../oauth/kysely-oauth-store.ts';
 import { OpenIdProvider } from '../oauth/provider.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
@@ -35,13 +36,14 @@ export interface LatchkeyOptions {
   /** The password hasher (its queue limits); default one with `argon2` and a slot per core. */
   readonly passwords?: PasswordHasher;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Milliseconds between background sweeps of expired rows; default 60,000; `0` runs none. */
+  readonly sweepInterval?: number;
 }
 
-export interface Latchkey extends Services {
-  readonly app: FastifyInstance;
+export interface Latchkey extends Services, Omit<Mounts, 'close'> {
+  /** Stops serving (latchkey's own instances), the background sweep and the key ring, and closes the store. Idempotent. */
   /** The database and what this start created, for the first line `serve` logs. */
   readonly startup: StartupReport;
-  /** Stops serving and closes the store. */
   close(): Promise<void>;
   /**
    * The final flush of the log lines still buffered, waiting for the log destination until
@@ -107,26 +109,43 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const served = options.logger === undefined ? serverLogger(config.logLevel, config.logFormat) : undefined;
   const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
-  const app = buildApp(services, { logger });
-  events.logger = app.log;
-  if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
-  throttle.onError = (err) => app.log.warn({ err }, 'recording a refused login failed');
-  const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
+  let log: FastifyBaseLogger | undefined;
+  const adoptLogger = (logger: FastifyBaseLogger) => {
+    if (log) return;
+    log = logger;
+    events.logger = logger;
+    if (limiter instanceof FallbackRateLimiter) limiter.log = logger;
+    throttle.onError = (err) => logger.warn({ err }, 'recording a refused login failed');
+  };
+  const sweepInterval = options.sweepInterval ?? 60_000;
+  const stopSweeper = sweepInterval > 0
+    ? startSweeper(store, config, clock, sweepInterval, (err) => log?.warn({ err }, 'garbage sweep failed'))
+    : () => {};
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      stopSweeper();
+      keys.close();
+      await mounts.close();
+      await limiter.close();
+      await store.close();
+    })();
+    return closing;
+  };
+  const mounts = createMounts(services, { logger, adoptLogger, closeLatchkey: close });
   const created = [
     ...(opened.created ? [`a new server secret in ${config.store.dataDir}/secret (back it up: the signing keys are sealed with it)`] : []),
     ...(keys.createdOnOpen ? [`a new ${config.signingAlg} signing key`] : []),
   ];
   return {
     ...services,
-    app,
     startup: { database: describeDatabase(config.store), created },
-    async close() {
-      stopSweeper();
-      keys.close();
-      await app.close();
-      await limiter.close();
-      await store.close();
+    get app() {
+      return mounts.app;
     },
+    plugin: mounts.plugin,
+    handler: mounts.handler,
+    close,
     flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
 }
