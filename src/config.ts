@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import type { SessionPolicy } from './core/policy.ts';
 import type { SigningAlg } from './core/key-ring.ts';
+import { loadDeliveryConfig, type DeliveryConfig } from './delivery/config.ts';
 import { DEFAULT_THROTTLE, type Limit, type ThrottleSettings } from './http/login-throttle.ts';
 
 /** Everything latchkey reads from its environment, validated once at start and then frozen. */
@@ -32,6 +33,8 @@ export interface Config {
   readonly logLevel: string;
   /** Seconds `serve` waits for in-flight requests on SIGTERM/SIGINT before it exits anyway (`LATCHKEY_SHUTDOWN_TIMEOUT`, default 10). */
   readonly shutdownTimeout: number;
+  /** The revocation feed and webhooks (src/delivery/config.ts). */
+  readonly delivery: DeliveryConfig;
 }
 
 export interface HttpConfig {
@@ -112,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetention: read.int('LATCHKEY_EVENT_RETENTION', 7_776_000, 1),
     logLevel: read.choice('LATCHKEY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
+    delivery: loadDeliveryConfig(env),
   };
   return Object.freeze(config);
 }

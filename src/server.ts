@@ -6,6 +6,7 @@ import { KeyRing } from './core/key-ring.ts';
 import { PasswordHasher, type Argon2Cost } from './core/passwords.ts';
 import { RefreshTokenCodec } from './core/refresh-token.ts';
 import { ServerSecret } from './core/server-secret.ts';
+import { startDelivery, type Delivery } from './delivery/delivery.ts';
 import { startSweeper } from './gc.ts';
 import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
 import { FallbackRateLimiter } from './http/fallback-rate-limiter.ts';
@@ -16,6 +17,7 @@ import { SecurityEventSink } from './http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
 import { openStore } from './store/open-store.ts';
+import { KyselyStore } from './store/kysely-store.ts';
 import type { Store } from './store/store.ts';
 import { createTokenVerifier } from './verify/token-verifier.ts';
 
@@ -26,10 +28,14 @@ export interface LatchkeyOptions {
   /** argon2id cost; default OWASP's (19 MiB, t=2, p=1). */
   readonly argon2?: Argon2Cost;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Run the event delivery pipeline (revocation feed, webhooks); default true. One-shot CLI commands turn it off. */
+  readonly delivery?: boolean;
 }
 
 export interface Latchkey extends Services {
   readonly app: FastifyInstance;
+  /** The event delivery pipeline (revocation feed, webhooks); absent on a store that is not latchkey's own. */
+  readonly delivery?: Delivery;
   /** Stops serving and closes the store. */
   close(): Promise<void>;
 }
@@ -53,6 +59,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   });
   const metrics = new LatchkeyMetrics();
   const events = new SecurityEventSink(metrics);
+  let delivery: Delivery | undefined;
   const auth = new Auth({
     store,
     clock,
@@ -62,7 +69,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     refreshTokens: new RefreshTokenCodec(secret.refreshMacKey),
     issuer: config.issuer,
     audience: config.audience,
-    onEvents: events.onEvents,
+    onEvents: (written) => {
+      events.onEvents(written);
+      delivery?.wake();
+    },
   });
   const verifyAccessToken = createTokenVerifier({
     issuer: config.issuer,
@@ -79,15 +89,21 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
   const app = buildApp(services, { logger });
   events.logger = app.log;
+  if (store instanceof KyselyStore && options.delivery !== false) {
+    delivery = await startDelivery({ store, config, clock, secret, log: app.log });
+    app.register(delivery.routes);
+  }
   if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
   const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
   return {
     ...services,
     app,
+    delivery,
     async close() {
       stopSweeper();
       keys.close();
       await app.close();
+      await delivery?.close();
       await limiter.close();
       await store.close();
     },

@@ -16,8 +16,11 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
-  /** The Kysely instance, for a dialect's own store (store/postgres-store.ts) to override a method with SQL of its own. */
-  protected get database(): Kysely<Database> {
+  /**
+   * The Kysely instance, for a dialect's own store (store/postgres-store.ts) to override a method with
+   * SQL of its own, and for the delivery pipeline (src/delivery/) to read its tables on the same pool.
+   */
+  get database(): Kysely<Database> {
     return this.db;
   }
 

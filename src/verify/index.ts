@@ -6,7 +6,9 @@
  * const verify = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://auth.example.com' })
  * app.addHook('onRequest', fastifyBearer(verify))
  */
-export { createVerifier, type Verifier, type VerifierOptions } from './create-verifier.ts';
+export { createVerifier, type LatchkeyVerifier, type Verifier, type VerifierOptions } from './create-verifier.ts';
+export { RevocationFollower, type FollowerSnapshot, type FollowerStatus, type RevocationFeedOptions } from './revocation-follower.ts';
+export { readEventStream, type StreamEvent } from './event-stream.ts';
 export { VerifyError, type VerifyErrorCode } from './errors.ts';
 export { fastifyBearer } from './fastify.ts';
 export { expressBearer } from './express.ts';

@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import type { EventDetail, EventType } from '../core/types.ts';
+import { START, type Cursor } from './cursor.ts';
+import { REVOCATION_TYPES } from './migration.ts';
+import type { DeliveryDb } from './tables.ts';
+
+/** One event as the outbox holds it, with its place in the outbox. */
+export interface OutboxEvent {
+  readonly cursor: Cursor;
+  readonly id: string;
+  readonly type: EventType;
+  readonly userId: string;
+  readonly sessionId: string | null;
+  readonly at: number;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly detail: EventDetail | null;
+}
+
+// Literal values, so PostgreSQL can prove its partial index (event_outbox_revocations_idx) applies.
+const REVOCATIONS_ONLY = sql<boolean>`type IN (${sql.join(REVOCATION_TYPES.map((t) => sql.lit(t)))})`;
+
+export interface ReadOptions {
+  /** At most this many events (default 500). */
+  readonly limit?: number;
+  /** Only the events that end a session (`session_revoked`, `logout`). */
+  readonly revocationsOnly?: boolean;
+  /** Only events at or after this instant (epoch ms). */
+  readonly since?: number;
+}
+
+/**
+ * Reads the event outbox in commit-safe order. On PostgreSQL a row is passed only once the
+ * transaction that wrote it is older than every transaction still running
+ * (`txid < pg_snapshot_xmin(pg_current_snapshot())`): a transaction that is still open, and may yet
+ * commit rows, holds readers back instead of being skipped. The price: any write transaction left
+ * open on the PostgreSQL server delays every reader until it ends.
+ *
+ * @example
+ * const reader = new OutboxReader(db, true)
+ * const events = await reader.read(cursor, { revocationsOnly: true })
+ */
+export class OutboxReader {
+  constructor(
+    private readonly db: DeliveryDb,
+    private readonly postgres: boolean,
+  ) {}
+
+  /** Events after `after`, oldest first; empty when there are none (yet). */
+  async read(after: Cursor = START, options: ReadOptions = {}): Promise<OutboxEvent[]> {
+    let query = this.db
+      .selectFrom('event_outbox')
+      .selectAll()
+      .where((eb) => eb(eb.refTuple('txid', 'position'), '>', eb.tuple(after.txid, after.position)))
+      .orderBy('txid')
+      .orderBy('position')
+      .limit(options.limit ?? 500);
+    if (options.revocationsOnly) query = query.where(REVOCATIONS_ONLY);
+    if (options.since !== undefined) query = query.where('at', '>=', options.since);
+    if (this.postgres) query = query.where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      cursor: { txid: Number(r.txid), position: Number(r.position) },
+      id: r.event_id,
+      type: r.type as EventType,
+      userId: r.user_id,
+      sessionId: r.session_id,
+      at: Number(r.at),
+      ip: r.ip,
+      userAgent: r.user_agent,
+      detail: r.detail ? (JSON.parse(r.detail) as EventDetail) : null,
+    }));
+  }
+
+  /** The cursor after the newest event readable now (for a follower that wants only what comes next). */
+  async head(): Promise<Cursor> {
+    let query = this.db.selectFrom('event_outbox').select(['txid', 'position']).orderBy('txid', 'desc').orderBy('position', 'desc').limit(1);
+    if (this.postgres) query = query.where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+    const row = await query.executeTakeFirst();
+    return row ? { txid: Number(row.txid), position: Number(row.position) } : START;
+  }
+
+  /** Deletes up to `batch` outbox rows older than `before` (epoch ms); returns how many went. */
+  async sweep(before: number, batch = 1000): Promise<number> {
+    const old = await this.db.selectFrom('event_outbox').select('position').where('at', '<', before).orderBy('at').limit(batch).execute();
+    if (old.length === 0) return 0;
+    const result = await this.db.deleteFrom('event_outbox').where('position', 'in', old.map((r) => r.position)).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
