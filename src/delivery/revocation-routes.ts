@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import { fail } from '../core/errors.ts';
 import { compareCursors, formatCursor, parseCursor, START, type Cursor } from './cursor.ts';
-import { FeedKeys } from './feed-keys.ts';
+import type { FeedKeys } from './feed-keys.ts';
 import type { OutboxReader } from './outbox-reader.ts';
 import { toRevocation, type Revocation, type RevocationHub } from './revocation-hub.ts';
 
