@@ -8,7 +8,7 @@ import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import { openPostgresStore } from '../../src/store/postgres.ts';
 import { createVerifier, type LatchkeyVerifier } from '../../src/verify/create-verifier.ts';
 import { signedIn, NO_THROTTLE } from '../helpers/http-auth.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
 import { ISSUER, startServer, type TestServer } from '../helpers/server.ts';
 import { eventually, FEED_KEY, logout, outcome } from './feed-helpers.ts';
 

@@ -31,7 +31,7 @@ describe('revocation feed and a verifier that follows it (SQLite)', () => {
   });
 
   it('answers 401 without a key or with a wrong one, and never lists anything then', async () => {
-    for (const headers of [{}, { authorization: 'Bearer rs-key-0123456789abcdeX' }, { authorization: `Basic ${FEED_KEY}` }, { authorization: `Bearer ${FEED_KEY}x` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer rs-key-0123456789abcdeX' }, { authorization: `Basic ${FEED_KEY}` }, { authorization: `Bearer ${FEED_KEY}x` }]) {
       const res = await fetch(`${server.url}/revocations`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);

@@ -24,6 +24,7 @@ export type PostOutcome = { readonly ok: boolean; readonly status: number | null
 export function postWebhook(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<PostOutcome> {
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (outcome: PostOutcome) => {
       if (settled) return;
       settled = true;
@@ -48,7 +49,7 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
       agent: false,
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       request.destroy();
       finish({ ok: false, status: null, error: `no answer within ${options.timeoutMs} ms` });
     }, options.timeoutMs);
