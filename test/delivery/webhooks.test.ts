@@ -3,7 +3,7 @@ import { deliveryDb } from '../../src/delivery/delivery.ts';
 import { WebhookEndpoints, type WebhookDelivery } from '../../src/delivery/webhooks/webhook-endpoints.ts';
 import { ServerSecret } from '../../src/core/server-secret.ts';
 import { loadServerSecret } from '../../src/server-secret-file.ts';
-import { KyselyStore } from '../../src/store/kysely-store.ts';
+import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { signedIn, startApiServer } from '../helpers/http-auth.ts';
 import { ISSUER, type TestServer } from '../helpers/server.ts';
