@@ -1,14 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { PostgresAdapter } from 'kysely';
 import type { Config } from '../config.ts';
+import type { Auth } from '../core/auth.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ServerSecret } from '../core/server-secret.ts';
 import type { KyselyStore } from '../store/kysely-store.ts';
+import type { VerifiedClaims } from '../verify/token-verifier.ts';
 import { FeedKeys } from './feed-keys.ts';
 import { OutboxReader } from './outbox-reader.ts';
 import { listenForOutbox } from './pg-listener.ts';
 import { RevocationHub } from './revocation-hub.ts';
 import { revocationRoutes } from './revocation-routes.ts';
+import { sessionStreamRoute } from './session-stream-route.ts';
 import type { DeliveryDb, DeliveryTables } from './tables.ts';
 import { Waker } from './waker.ts';
 import { fanOutWebhooks } from './webhooks/webhook-fanout.ts';
@@ -28,6 +31,9 @@ export interface DeliveryOptions {
   readonly clock: Clock;
   readonly secret: ServerSecret;
   readonly log: { warn(obj: object, msg: string): void };
+  /** For `GET /auth/session/stream`: who is calling. */
+  readonly auth: Auth;
+  readonly verifyAccessToken: (token: string) => Promise<VerifiedClaims>;
 }
 
 /** The running delivery pipeline of one instance. */
@@ -129,8 +135,13 @@ export async function startDelivery(o: DeliveryOptions): Promise<Delivery> {
   const listener = postgres && o.config.store.databaseUrl ? listenForOutbox(o.config.store.databaseUrl, () => waker.wake()) : undefined;
   waker.wake();
 
+  const feed = revocationRoutes({ keys: new FeedKeys(o.config.delivery.revocationKeys), reader, hub, clock: o.clock });
+  const sessionStream = sessionStreamRoute({ hub, auth: o.auth, verifyAccessToken: o.verifyAccessToken });
   return {
-    routes: revocationRoutes({ keys: new FeedKeys(o.config.delivery.revocationKeys), reader, hub, clock: o.clock }),
+    routes: async (app) => {
+      await app.register(feed);
+      await app.register(sessionStream);
+    },
     hub,
     reader,
     wake() {

@@ -1,0 +1,58 @@
+import { readEventStream } from '../verify/event-stream.ts';
+
+export interface SessionWatchOptions {
+  /** `<server>/auth/session/stream`. */
+  readonly url: string;
+  /** A fetch that adds the current access token (the client's own). */
+  readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
+  /** Called once when the server says this session has ended (or no longer accepts it). */
+  readonly onEnded: () => void;
+}
+
+/**
+ * Keeps `GET /auth/session/stream` open while a page is signed in and calls `onEnded` as soon as the
+ * server reports that this device's session ended elsewhere (signed out from another device,
+ * revoked by an operator, reuse detected). Reconnects after a network failure (1 s, growing to
+ * 15 s). Returns the function that stops watching.
+ *
+ * @example
+ * const stop = watchSession({ url: `${base}/auth/session/stream`, fetch: (u, i) => auth.fetch(u, i), onEnded: () => signOutHere() })
+ */
+export function watchSession(options: SessionWatchOptions): () => void {
+  const abort = new AbortController();
+  let stopped = false;
+  const run = async () => {
+    let delay = 1000;
+    while (!stopped) {
+      try {
+        const res = await options.fetch(options.url, { headers: { accept: 'text/event-stream' }, signal: abort.signal, cache: 'no-store' });
+        if (res.status === 401) {
+          stopped = true;
+          options.onEnded();
+          return;
+        }
+        if (res.ok && res.body) {
+          delay = 1000;
+          for await (const event of readEventStream(res.body)) {
+            if (event.event === 'session-ended') {
+              stopped = true;
+              abort.abort();
+              options.onEnded();
+              return;
+            }
+          }
+        }
+      } catch {
+        // network failure or stopped: retried below unless stopped
+      }
+      if (stopped) return;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 15_000);
+    }
+  };
+  void run();
+  return () => {
+    stopped = true;
+    abort.abort();
+  };
+}
