@@ -90,7 +90,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const app = buildApp(services, { logger });
   events.logger = app.log;
   if (store instanceof KyselyStore && options.delivery !== false) {
-    delivery = await startDelivery({ store, config, clock, secret, log: app.log, auth, verifyAccessToken });
+    delivery = await startDelivery({ store, config, clock, secret, log: app.log, auth, verifyAccessToken, sign: (claims, typ) => keys.sign(claims, typ) });
     app.register(delivery.routes);
   }
   if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;

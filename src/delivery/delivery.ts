@@ -12,6 +12,7 @@ import { listenForOutbox } from './pg-listener.ts';
 import { RevocationHub } from './revocation-hub.ts';
 import { revocationRoutes } from './revocation-routes.ts';
 import { sessionStreamRoute } from './session-stream-route.ts';
+import { setPollRoutes } from './set-poll-route.ts';
 import type { DeliveryDb, DeliveryTables } from './tables.ts';
 import { Waker } from './waker.ts';
 import { fanOutWebhooks } from './webhooks/webhook-fanout.ts';
@@ -34,6 +35,8 @@ export interface DeliveryOptions {
   /** For `GET /auth/session/stream`: who is calling. */
   readonly auth: Auth;
   readonly verifyAccessToken: (token: string) => Promise<VerifiedClaims>;
+  /** Signs a JWS with latchkey's current key and the given `typ` (Security Event Tokens). */
+  readonly sign: (claims: object, typ: string) => string;
 }
 
 /** The running delivery pipeline of one instance. */
@@ -135,12 +138,18 @@ export async function startDelivery(o: DeliveryOptions): Promise<Delivery> {
   const listener = postgres && o.config.store.databaseUrl ? listenForOutbox(o.config.store.databaseUrl, () => waker.wake()) : undefined;
   waker.wake();
 
-  const feed = revocationRoutes({ keys: new FeedKeys(o.config.delivery.revocationKeys), reader, hub, clock: o.clock });
+  const keys = new FeedKeys(o.config.delivery.revocationKeys);
+  const feed = revocationRoutes({ keys, reader, hub, clock: o.clock });
+  const sets = setPollRoutes({
+    db, keys, reader, hub, clock: o.clock, issuer: o.config.issuer, audience: o.config.audience,
+    sign: (claims) => o.sign(claims, 'secevent+jwt'),
+  });
   const sessionStream = sessionStreamRoute({ hub, auth: o.auth, verifyAccessToken: o.verifyAccessToken });
   return {
     routes: async (app) => {
       await app.register(feed);
       await app.register(sessionStream);
+      await app.register(sets);
     },
     hub,
     reader,
