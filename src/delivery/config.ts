@@ -10,15 +10,15 @@ export interface DeliveryConfig {
   readonly webhookTimeout: number;
   /**
    * `LATCHKEY_WEBHOOK_RETRY_SCHEDULE`: seconds before each retry (comma-separated, each jittered down
-   * by up to 20%); after the last one fails, the delivery is dead. Default 5, 5 min, 30 min, 2 h, 5 h,
-   * 10 h, 10 h: eight tries over about 27.5 hours.
+   * by up to 20%); after the last one fails, the delivery is dead. Default 5 s, 5 min, 30 min, 2 h, 5 h,
+   * 10 h, 10 h, 10 h: nine tries spread over 30 to 37.6 hours.
    */
   readonly webhookRetrySchedule: readonly number[];
   /** `LATCHKEY_WEBHOOK_CIRCUIT_COOLDOWN`: seconds an endpoint rests after 5 failures in a row (default 60). */
   readonly webhookCircuitCooldown: number;
 }
 
-export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000, 36_000];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
