@@ -16,6 +16,7 @@ import { FULL, machine, SMOKE, type Row, type Sizes } from './harness.ts';
 import { benchLogin } from './login.ts';
 import { benchProtectedRequest } from './protected-request.ts';
 import { benchRefresh } from './refresh.ts';
+import { benchRevocation } from './revocation.ts';
 import { markdownTable, textTable } from './report.ts';
 import { benchScale } from './scale.ts';
 import { benchVerify } from './verify.ts';
@@ -26,6 +27,7 @@ export const BENCHMARKS: Record<string, (sizes: Sizes) => Promise<Row[]>> = {
   refresh: benchRefresh,
   login: benchLogin,
   scale: benchScale,
+  revocation: benchRevocation,
 };
 
 /** Runs the named benchmarks (all by default) in order, each bounded by `sizes`. */

@@ -72,6 +72,22 @@ export class OutboxReader {
     }));
   }
 
+  /**
+   * True when events after `after` have committed but must still wait: an older transaction is
+   * still running (PostgreSQL only; always false on SQLite). The caller reads again shortly.
+   */
+  async heldBack(after: Cursor, options: Pick<ReadOptions, 'revocationsOnly'> = {}): Promise<boolean> {
+    if (!this.postgres) return false;
+    let query = this.db
+      .selectFrom('event_outbox')
+      .select('position')
+      .where((eb) => eb(eb.refTuple('txid', 'position'), '>', eb.tuple(after.txid, after.position)))
+      .where(sql<boolean>`txid >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint`)
+      .limit(1);
+    if (options.revocationsOnly) query = query.where(REVOCATIONS_ONLY);
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
   /** The cursor after the newest event readable now (for a follower that wants only what comes next). */
   async head(): Promise<Cursor> {
     let query = this.db.selectFrom('event_outbox').select(['txid', 'position']).orderBy('txid', 'desc').orderBy('position', 'desc').limit(1);

@@ -39,6 +39,8 @@ export class RevocationHub {
   private current: Cursor = { txid: 0, position: 0 };
   private reading: Promise<void> | null = null;
   private again = false;
+  private recheck: NodeJS.Timeout | undefined;
+  private recheckDelay = 10;
 
   /** @param relevanceMs how long a revocation matters: the access TTL plus clock skew */
   constructor(
@@ -83,6 +85,16 @@ export class RevocationHub {
             if (events.length < 500) break;
           }
         } while (this.again);
+        // Revocations that committed behind a transaction still running: read again soon (10 ms,
+        // doubling), not at the next poll.
+        if (await this.reader.heldBack(this.current, { revocationsOnly: true })) {
+          clearTimeout(this.recheck);
+          this.recheck = setTimeout(() => void this.catchUp(), this.recheckDelay);
+          this.recheck.unref();
+          this.recheckDelay = Math.min(this.recheckDelay * 2, 500);
+        } else {
+          this.recheckDelay = 10;
+        }
       } catch (err) {
         this.onError(err);
       } finally {
@@ -93,6 +105,7 @@ export class RevocationHub {
   }
 
   close(): void {
+    clearTimeout(this.recheck);
     this.listeners.clear();
   }
 }

@@ -7,7 +7,7 @@ export const CAEP_SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/ev
 export function initiatingEntity(reason: string): 'user' | 'admin' | 'policy' | 'system' {
   if (['logout', 'revoked_by_user', 'sign_out_others', 'sign_out_all', 'password_changed'].includes(reason)) return 'user';
   if (['revoked_by_admin', 'user_disabled'].includes(reason)) return 'admin';
-  if (['refresh_token_reuse', 'suspicious_refresh', 'limit', 'replaced', 'ua_changed', 'ip_changed'].includes(reason)) return 'policy';
+  if (['refresh_token_reuse', 'suspicious_refresh', 'limit', 'replaced'].includes(reason)) return 'policy';
   return 'system';
 }
 

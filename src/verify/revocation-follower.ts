@@ -20,6 +20,11 @@ export interface RevocationFeedOptions {
   readonly maxStaleness?: number;
   /** Seconds between the feed's heartbeats; default 5, or a third of `maxStaleness` when that is shorter. */
   readonly heartbeat?: number;
+  /**
+   * Called with each newly revoked session id as it arrives (e.g. to close that session's open
+   * WebSockets). Must not throw.
+   */
+  readonly onRevoked?: (sid: string) => void;
   /** Where a previous follower stopped ({@link RevocationFollower.snapshot}): resume from its cursor instead of reading the whole window again. */
   readonly resume?: FollowerSnapshot;
 }
@@ -209,8 +214,9 @@ export class RevocationFollower {
     const now = this.deps.now();
     if (typeof r.at === 'string') this.lastEventDelay = now - Date.parse(r.at);
     if (expiresAt > now) {
-      this.revoked.delete(r.sid); // re-insert at the end: the map stays ordered by arrival
+      const known = this.revoked.delete(r.sid); // re-insert at the end: the map stays ordered by arrival
       this.revoked.set(r.sid, expiresAt);
+      if (!known) this.options.onRevoked?.(r.sid);
     }
     if (this.live) this.syncedAt = now;
   }
