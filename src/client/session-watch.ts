@@ -26,6 +26,7 @@ export function watchSession(options: SessionWatchOptions): () => void {
     while (!stopped) {
       try {
         const res = await options.fetch(options.url, { headers: { accept: 'text/event-stream' }, signal: abort.signal, cache: 'no-store' });
+        if (res.status === 404) return; // a server without the stream: nothing to watch
         if (res.status === 401) {
           stopped = true;
           options.onEnded();

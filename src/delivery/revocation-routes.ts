@@ -55,6 +55,8 @@ export function revocationRoutes(o: RevocationFeedOptions): FastifyPluginAsync {
     });
     app.get('/revocations', {
       schema: {
+        summary: 'Revoked sessions since a cursor (JSON, or Server-Sent Events with Accept: text/event-stream); see docs/events.md',
+        tags: ['Security events'],
         querystring: {
           type: 'object',
           additionalProperties: false,

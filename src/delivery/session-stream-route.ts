@@ -24,7 +24,9 @@ export function sessionStreamRoute(o: SessionStreamOptions): FastifyPluginAsync 
     app.addHook('preClose', async () => {
       for (const end of [...streams]) end();
     });
-    app.get('/auth/session/stream', async (request, reply) => {
+    // Hidden from /openapi.json: a stream that stays open is not an operation OpenAPI can describe
+    // (documented in docs/events.md).
+    app.get('/auth/session/stream', { schema: { hide: true } }, async (request, reply) => {
       const { session } = await authenticate(request, o.verifyAccessToken, o.auth);
       reply.hijack();
       const raw = reply.raw;

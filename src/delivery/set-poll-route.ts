@@ -53,7 +53,7 @@ export function setPollRoutes(o: SetPollOptions): FastifyPluginAsync {
   };
 
   return async (app) => {
-    app.get('/.well-known/ssf-configuration', async () => ({
+    app.get('/.well-known/ssf-configuration', { schema: { summary: 'Shared Signals transmitter metadata', tags: ['Security events'] } }, async () => ({
       spec_version: '1_0',
       issuer: o.issuer,
       jwks_uri: `${base}/.well-known/jwks.json`,
@@ -65,6 +65,8 @@ export function setPollRoutes(o: SetPollOptions): FastifyPluginAsync {
 
     app.post('/ssf/poll', {
       schema: {
+        summary: 'Security Event Tokens by RFC 8936 poll delivery (CAEP session-revoked)',
+        tags: ['Security events'],
         body: {
           type: 'object',
           properties: {
