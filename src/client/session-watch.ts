@@ -1,5 +1,3 @@
-import { readEventStream } from '../verify/event-stream.ts';
-
 export interface SessionWatchOptions {
   /** `<server>/auth/session/stream`. */
   readonly url: string;
@@ -34,8 +32,8 @@ export function watchSession(options: SessionWatchOptions): () => void {
         }
         if (res.ok && res.body) {
           delay = 1000;
-          for await (const event of readEventStream(res.body)) {
-            if (event.event === 'session-ended') {
+          for await (const event of eventNames(res.body)) {
+            if (event === 'session-ended') {
               stopped = true;
               abort.abort();
               options.onEnded();
@@ -56,4 +54,25 @@ export function watchSession(options: SessionWatchOptions): () => void {
     stopped = true;
     abort.abort();
   };
+}
+
+/** The `event:` names of a `text/event-stream` body, one per event, in order (the client needs no more). */
+async function* eventNames(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let name = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    const lines = buffer.split(/\r\n|\r|\n/);
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '') {
+        if (name) yield name;
+        name = '';
+      } else if (line.startsWith('event:')) name = line.slice(6).trim();
+    }
+  }
 }
