@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryDb } from '../../src/delivery/delivery.ts';
 import { OutboxReader } from '../../src/delivery/outbox-reader.ts';
-import { START } from '../../src/delivery/cursor.ts';
+import { START, type Cursor } from '../../src/delivery/cursor.ts';
 import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import { openPostgresStore } from '../../src/store/postgres.ts';
 import { createVerifier, type LatchkeyVerifier } from '../../src/verify/create-verifier.ts';
@@ -31,6 +31,24 @@ describe.skipIf(!db)('the outbox on PostgreSQL: gap-aware, shared by instances',
       randomUUID(), userId, Date.now(), sessionId,
     ]);
 
+  /**
+   * What a reader gets once every transaction that was running has ended. Transactions of other
+   * tests (anywhere on the PostgreSQL server) hold readers back for a moment too: wait them out.
+   */
+  const settled = async (after: Cursor, options: { revocationsOnly?: boolean } = {}) => {
+    await eventually(async () => !(await reader.heldBack(after, options)), 10_000, 'running transactions to end');
+    return reader.read(after, options);
+  };
+
+  const settledHead = async () => {
+    let head = await reader.head();
+    await eventually(async () => {
+      head = await reader.head();
+      return !(await reader.heldBack(head));
+    }, 10_000, 'running transactions to end');
+    return head;
+  };
+
   beforeAll(async () => {
     store = await openPostgresStore(db!.url, { poolSize: 3 });
     reader = new OutboxReader(deliveryDb(store).db, true);
@@ -44,7 +62,7 @@ describe.skipIf(!db)('the outbox on PostgreSQL: gap-aware, shared by instances',
   });
 
   it('holds readers back behind a transaction still open, then delivers its lower-numbered event', async () => {
-    const head = await reader.head();
+    const head = await settledHead();
     const early = await client();
     const late = await client();
     await early.query('BEGIN');
@@ -53,12 +71,12 @@ describe.skipIf(!db)('the outbox on PostgreSQL: gap-aware, shared by instances',
     const meanwhile = await reader.read(head, { revocationsOnly: true });
     expect(meanwhile.map((e) => e.sessionId)).toEqual([]); // not 'committed-first' alone: that would skip 'held-back'
     await early.query('COMMIT');
-    const after = await reader.read(head, { revocationsOnly: true });
+    const after = await settled(head, { revocationsOnly: true });
     expect(after.map((e) => e.sessionId)).toEqual(['held-back', 'committed-first']);
   });
 
   it('orders by transaction, so a transaction that wrote earlier but inserted later is not skipped either', async () => {
-    const head = await reader.head();
+    const head = await settledHead();
     const early = await client();
     const late = await client();
     await early.query('BEGIN');
@@ -67,20 +85,20 @@ describe.skipIf(!db)('the outbox on PostgreSQL: gap-aware, shared by instances',
     expect(await reader.read(head, { revocationsOnly: true })).toEqual([]);
     await insertRevocation(early, 'first-txn'); // a higher position than second-txn's
     await early.query('COMMIT');
-    const after = await reader.read(head, { revocationsOnly: true });
+    const after = await settled(head, { revocationsOnly: true });
     expect(after.map((e) => e.sessionId)).toEqual(['first-txn', 'second-txn']);
     expect(after[0]!.cursor.position).toBeGreaterThan(after[1]!.cursor.position);
   });
 
   it('copies every event but refresh into the outbox, in the same transaction (a rollback leaves nothing)', async () => {
-    const head = await reader.head();
+    const head = await settledHead();
     const c = await client();
     await c.query('BEGIN');
     await insertRevocation(c, 'rolled-back');
     await c.query('ROLLBACK');
     await c.query(`INSERT INTO events (id, user_id, type, at) VALUES ($1, $2, 'refresh', $3)`, [randomUUID(), userId, Date.now()]);
     await c.query(`INSERT INTO events (id, user_id, type, at) VALUES ($1, $2, 'new_device', $3)`, [randomUUID(), userId, Date.now()]);
-    const after = await reader.read(head);
+    const after = await settled(head);
     expect(after.map((e) => e.type)).toEqual(['new_device']);
     expect((await reader.read(START)).length).toBeGreaterThan(0);
   });
