@@ -17,6 +17,18 @@ export interface OutboxEvent {
   readonly detail: EventDetail | null;
 }
 
+/**
+ * PostgreSQL: the lowest transaction id whose rows may still appear. Every transaction still running
+ * in this statement's snapshot holds readers back, except those known to run in another database
+ * of the server (they cannot write here); a transaction that ended meanwhile is no longer listed
+ * and so still counts, which errs on the safe side. Without any, the snapshot's xmax.
+ */
+const FRONTIER = sql<number>`(SELECT COALESCE(min(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+  WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(x) AND a.datname <> current_database()))`;
+const SETTLED = sql<boolean>`txid < ${FRONTIER}`;
+const UNSETTLED = sql<boolean>`txid >= ${FRONTIER}`;
+
 // Literal values, so PostgreSQL can prove its partial index (event_outbox_revocations_idx) applies.
 const REVOCATIONS_ONLY = sql<boolean>`type IN (${sql.join(REVOCATION_TYPES.map((t) => sql.lit(t)))})`;
 
@@ -31,10 +43,10 @@ export interface ReadOptions {
 
 /**
  * Reads the event outbox in commit-safe order. On PostgreSQL a row is passed only once the
- * transaction that wrote it is older than every transaction still running
- * (`txid < pg_snapshot_xmin(pg_current_snapshot())`): a transaction that is still open, and may yet
- * commit rows, holds readers back instead of being skipped. The price: any write transaction left
- * open on the PostgreSQL server delays every reader until it ends.
+ * transaction that wrote it is older than every transaction still running on this database (see
+ * FRONTIER): a transaction that is still open, and may yet commit rows, holds readers back instead
+ * of being skipped. The price: a write transaction left open on this database delays every reader
+ * until it ends.
  *
  * @example
  * const reader = new OutboxReader(db, true)
@@ -57,7 +69,7 @@ export class OutboxReader {
       .limit(options.limit ?? 500);
     if (options.revocationsOnly) query = query.where(REVOCATIONS_ONLY);
     if (options.since !== undefined) query = query.where('at', '>=', options.since);
-    if (this.postgres) query = query.where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+    if (this.postgres) query = query.where(SETTLED);
     const rows = await query.execute();
     return rows.map((r) => ({
       cursor: { txid: Number(r.txid), position: Number(r.position) },
@@ -82,7 +94,7 @@ export class OutboxReader {
       .selectFrom('event_outbox')
       .select('position')
       .where((eb) => eb(eb.refTuple('txid', 'position'), '>', eb.tuple(after.txid, after.position)))
-      .where(sql<boolean>`txid >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint`)
+      .where(UNSETTLED)
       .limit(1);
     if (options.revocationsOnly) query = query.where(REVOCATIONS_ONLY);
     return (await query.executeTakeFirst()) !== undefined;
@@ -91,7 +103,7 @@ export class OutboxReader {
   /** The cursor after the newest event readable now (for a follower that wants only what comes next). */
   async head(): Promise<Cursor> {
     let query = this.db.selectFrom('event_outbox').select(['txid', 'position']).orderBy('txid', 'desc').orderBy('position', 'desc').limit(1);
-    if (this.postgres) query = query.where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+    if (this.postgres) query = query.where(SETTLED);
     const row = await query.executeTakeFirst();
     return row ? { txid: Number(row.txid), position: Number(row.position) } : START;
   }
