@@ -70,7 +70,14 @@ export async function startDelivery(o: DeliveryOptions): Promise<Delivery> {
   const now = () => o.clock.now();
   const reader = new OutboxReader(db, postgres);
   const relevanceMs = (o.config.session.accessTtl + REVOCATION_SKEW) * 1000;
-  const warn = (msg: string) => (err: unknown) => o.log.warn({ err }, msg);
+  // While the database is down every loop fails once a second: one log line per kind per minute.
+  const lastWarned = new Map<string, number>();
+  const warn = (msg: string) => (err: unknown) => {
+    const at = now();
+    if (at - (lastWarned.get(msg) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+    lastWarned.set(msg, at);
+    o.log.warn({ err }, msg);
+  };
   const hub = new RevocationHub(reader, relevanceMs, warn('reading the revocation feed failed'));
   await hub.start();
   const d = o.config.delivery;
