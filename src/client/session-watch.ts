@@ -76,3 +76,41 @@ async function* eventNames(body: ReadableStream<Uint8Array>): AsyncGenerator<str
     }
   }
 }
+
+/** What {@link watchWhileSignedIn} needs of the client's events. */
+export interface SignInEvents {
+  on(type: 'signed-in' | 'session-ended', listener: () => void): () => void;
+}
+
+/** The `watchSession` option of `createAuthClient`. */
+export interface SessionWatchOption {
+  /**
+   * Keep `GET /auth/session/stream` open while signed in, so that `session-ended` (reason
+   * `revoked`) fires within moments when this device's session is ended elsewhere; default false.
+   */
+  readonly watchSession?: boolean;
+}
+
+/**
+ * Runs {@link watchSession} from each `signed-in` until the next `session-ended`; returns the
+ * function that stops for good.
+ *
+ * @example
+ * const stop = watchWhileSignedIn(events, `${base}/auth/session/stream`, (u, i) => auth.fetch(u, i), () => endHere())
+ */
+export function watchWhileSignedIn(events: SignInEvents, url: string, fetch: SessionWatchOptions['fetch'], onEnded: () => void): () => void {
+  let stop: (() => void) | null = null;
+  const offIn = events.on('signed-in', () => {
+    stop?.();
+    stop = watchSession({ url, fetch, onEnded });
+  });
+  const offOut = events.on('session-ended', () => {
+    stop?.();
+    stop = null;
+  });
+  return () => {
+    offIn();
+    offOut();
+    stop?.();
+  };
+}
