@@ -91,26 +91,55 @@ export interface SessionWatchOption {
   readonly watchSession?: boolean;
 }
 
+/** The part of the Web Locks API the watcher uses (one stream per browser, not per tab). */
+export interface WatchLocks {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
 /**
  * Runs {@link watchSession} from each `signed-in` until the next `session-ended`; returns the
- * function that stops for good.
+ * function that stops for good. With `locks` (the Web Locks API), only the tab holding the lock
+ * `latchkey-session-watch` keeps a stream open (browsers allow about six connections per server
+ * across all tabs); it tells the others through the client's tab channel when the session ends,
+ * and the next tab takes over when it closes.
  *
  * @example
- * const stop = watchWhileSignedIn(events, `${base}/auth/session/stream`, (u, i) => auth.fetch(u, i), () => endHere())
+ * const stop = watchWhileSignedIn(events, `${base}/auth/session/stream`, (u, i) => auth.fetch(u, i), () => endHere(), navigator.locks)
  */
-export function watchWhileSignedIn(events: SignInEvents, url: string, fetch: SessionWatchOptions['fetch'], onEnded: () => void): () => void {
+export function watchWhileSignedIn(
+  events: SignInEvents,
+  url: string,
+  fetch: SessionWatchOptions['fetch'],
+  onEnded: () => void,
+  locks: WatchLocks | null = null,
+): () => void {
+  let generation = 0;
   let stop: (() => void) | null = null;
-  const offIn = events.on('signed-in', () => {
-    stop?.();
-    stop = watchSession({ url, fetch, onEnded });
-  });
-  const offOut = events.on('session-ended', () => {
+  let release: (() => void) | null = null;
+  const halt = () => {
+    generation++;
     stop?.();
     stop = null;
+    release?.();
+    release = null;
+  };
+  const offIn = events.on('signed-in', () => {
+    halt();
+    const mine = generation;
+    const start = () => {
+      stop = watchSession({ url, fetch, onEnded });
+    };
+    if (!locks) return start();
+    void locks.request('latchkey-session-watch', () => new Promise<void>((resolve) => {
+      if (mine !== generation) return resolve(); // signed out (or in again) while waiting for the lock
+      release = resolve;
+      start();
+    })).catch(start);
   });
+  const offOut = events.on('session-ended', halt);
   return () => {
     offIn();
     offOut();
-    stop?.();
+    halt();
   };
 }
