@@ -35,6 +35,11 @@ export interface Config {
   readonly shutdownTimeout: number;
   /** The revocation feed and webhooks (src/delivery/config.ts). */
   readonly delivery: DeliveryConfig;
+  /**
+   * `LATCHKEY_PASSWORD_GRANT` (default `false`): whether `/oauth/token` accepts `grant_type=password`.
+   * RFC 9700 §2.4 says the password grant must not be used; apps sign in with the code flow instead.
+   */
+  readonly passwordGrant: boolean;
 }
 
 export interface HttpConfig {
@@ -116,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: read.choice('LATCHKEY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
     delivery: loadDeliveryConfig(env),
+    passwordGrant: read.bool('LATCHKEY_PASSWORD_GRANT', false),
   };
   return Object.freeze(config);
 }

@@ -15,6 +15,8 @@ import type { LoginThrottle } from './login-throttle.ts';
 import { metadataRoutes } from './metadata-routes.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { openApi } from './openapi.ts';
+import type { OpenIdProvider } from '../oauth/provider.ts';
+import { openIdRoutes } from '../oauth/openid-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import { installObservability, requestId } from './observability.ts';
 import { drainConnectionsOnClose } from '../lifecycle.ts';
@@ -34,6 +36,8 @@ export interface Services {
   readonly metrics?: LatchkeyMetrics;
   /** Login, sign-up and refresh limits (src/http/login-throttle.ts). */
   readonly throttle: LoginThrottle;
+  /** The OpenID Provider: authorization code flow, OIDC (src/oauth/). */
+  readonly oauth: OpenIdProvider;
 }
 
 /**
@@ -43,7 +47,8 @@ export interface Services {
  */
 const SECRET_FIELDS = [
   'password', 'currentPassword', 'newPassword', 'passwordHash',
-  'token', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'id_token',
+  'token', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'id_token', 'id_token_hint',
+  'code_verifier', 'client_secret',
   'authorization', 'cookie', 'cookies', 'secret', 'privateKey', 'private_key', 'key',
 ];
 export const LOG_REDACTIONS = [
@@ -99,6 +104,7 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
   app.register(wellKnownRoutes(services));
   app.register(authRoutes(services), { prefix: '/auth' });
   app.register(oauthRoutes(services), { prefix: '/oauth' });
+  app.register(openIdRoutes(services));
   app.register(metadataRoutes(services));
   app.register(accountRoutes());
   return app;

@@ -17,8 +17,9 @@ export class KyselyStore implements Store {
   ) {}
 
   /**
-   * The Kysely instance, for a dialect's own store (store/postgres-store.ts) to override a method with
-   * SQL of its own, and for the delivery pipeline (src/delivery/) to read its tables on the same pool.
+   * The Kysely instance: for a dialect's own store (store/postgres-store.ts) to override a method with
+   * SQL of its own, for the OAuth tables (src/oauth/kysely-oauth-store.ts), and for the delivery
+   * pipeline (src/delivery/) to read its tables on the same pool.
    */
   get database(): Kysely<Database> {
     return this.db;
@@ -103,6 +104,8 @@ export class KyselyStore implements Store {
         device_id: s.deviceId,
         revoked_at: s.revokedAt,
         revoke_reason: s.revokeReason,
+        client_id: s.clientId ?? null,
+        scope: s.scope ?? null,
       })
       .execute();
   }
@@ -319,6 +322,7 @@ function toSession(r: Selectable<SessionsTable>): Session {
     deviceId: r.device_id,
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
     revokeReason: r.revoke_reason,
+    ...(r.client_id !== null && { clientId: r.client_id, scope: r.scope }),
   };
 }
 

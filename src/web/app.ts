@@ -4,6 +4,7 @@
  * Served as one ES module transpiled by the server (src/http/account-routes.ts); no build step.
  */
 import { AuthError, createAuthClient, type SessionInfo } from '../client/index.ts';
+import { authorizeFlow } from './authorize-flow.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { SHOWN_EVENT_TYPES } from './describe-event.ts';
 import { deviceName } from './device-name.ts';
@@ -25,6 +26,8 @@ const view = {
   events: byId('events', HTMLOListElement),
 };
 const signInForm = byId('sign-in-form', HTMLFormElement);
+/** Set when this page is an app's sign-in page (`/oauth/authorize`): signing in goes on to the app. */
+const authorize = authorizeFlow(auth, { showSignIn, notify });
 const passwordForm = byId('password-form', HTMLFormElement);
 
 function notify(message: string, warning = false): void {
@@ -44,6 +47,7 @@ function showSignIn(message = '', warning = false): void {
 }
 
 function showAccount(): void {
+  if (authorize) return void authorize.afterSignIn(); // an app's sign-in page: every way of signing in goes on to the app
   view.loading.hidden = true;
   view.signIn.hidden = true;
   view.account.hidden = false;
@@ -213,7 +217,7 @@ function capitalize(text: string): string {
 // A reload keeps the user signed in: the refresh cookie brings the session back.
 auth
   .restore()
-  .then((session) => (session ? showAccount() : showSignIn()))
+  .then((session) => (authorize ? authorize.start() : session ? showAccount() : showSignIn()))
   .catch((err: unknown) => {
     showSignIn();
     failed(err);
