@@ -3,7 +3,7 @@ import { ServerSecret } from '../core/server-secret.ts';
 import { deliveryDb } from '../delivery/delivery.ts';
 import type { DeliveryStatus } from '../delivery/tables.ts';
 import { WebhookEndpoints, WebhookInputError } from '../delivery/webhooks/webhook-endpoints.ts';
-import { loadServerSecret } from '../server-secret-file.ts';
+import { loadServerSecret } from '../server/server-secret-file.ts';
 import { iso, parse, printTable, UsageError, withStore, type Command } from './command.ts';
 
 const USAGE = `latchkey webhooks add <url> --events <type,type,...|*> [--secret whsec_...]

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { EventDetail, EventType } from '../core/types.ts';
+import type { EventDetail, EventType } from '../contract/events.ts';
 import { START, type Cursor } from './cursor.ts';
 import { REVOCATION_TYPES } from './migration.ts';
 import type { DeliveryDb } from './tables.ts';

@@ -12,7 +12,7 @@ import { deviceItems, refreshRelativeTimes } from './devices-view.ts';
 import { byId } from './dom.ts';
 import { eventItems } from './events-view.ts';
 
-const auth = createAuthClient();
+const auth = createAuthClient({ watchSession: true }); // learns at once when this device is signed out elsewhere
 
 const view = {
   loading: byId('loading', HTMLParagraphElement),

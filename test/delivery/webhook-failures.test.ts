@@ -8,7 +8,7 @@ import { startReceiver, type ReceiverProcess } from './receiver-process.ts';
 import { deliveryDb } from '../../src/delivery/delivery.ts';
 import { WebhookEndpoints } from '../../src/delivery/webhooks/webhook-endpoints.ts';
 import { ServerSecret } from '../../src/core/server-secret.ts';
-import { loadServerSecret } from '../../src/server-secret-file.ts';
+import { loadServerSecret } from '../../src/server/server-secret-file.ts';
 import type { KyselyStore } from '../../src/store/kysely-store.ts';
 
 function endpointsOf(server: TestServer): WebhookEndpoints {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryDb } from '../../src/delivery/delivery.ts';
 import { WebhookEndpoints, type WebhookDelivery } from '../../src/delivery/webhooks/webhook-endpoints.ts';
 import { ServerSecret } from '../../src/core/server-secret.ts';
-import { loadServerSecret } from '../../src/server-secret-file.ts';
+import { loadServerSecret } from '../../src/server/server-secret-file.ts';
 import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { signedIn, startApiServer } from '../helpers/http-auth.ts';

@@ -1,28 +1,29 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { Config } from './config.ts';
-import { Auth } from './core/auth.ts';
-import { systemClock, type Clock } from './core/clock.ts';
-import { KeyRing } from './core/key-ring.ts';
-import { PasswordHasher, type Argon2Cost } from './core/passwords.ts';
-import { RefreshTokenCodec } from './core/refresh-token.ts';
-import { ServerSecret } from './core/server-secret.ts';
-import { startDelivery, type Delivery } from './delivery/delivery.ts';
-import { startSweeper } from './gc.ts';
-import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
-import { FallbackRateLimiter } from './http/fallback-rate-limiter.ts';
-import { logSerializers } from './http/log-serializers.ts';
-import { LoginThrottle } from './http/login-throttle.ts';
-import { openRateLimiter } from './http/open-rate-limiter.ts';
-import { SecurityEventSink } from './http/observability.ts';
+import type { Config } from '../config.ts';
+import { Auth } from '../core/auth.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { KeyRing } from '../core/key-ring.ts';
+import { PasswordHasher, type Argon2Cost } from '../core/passwords.ts';
+import { RefreshTokenCodec } from '../core/refresh-token.ts';
+import { ServerSecret } from '../core/server-secret.ts';
+import { startDelivery, type Delivery } from '../delivery/delivery.ts';
+import { startSweeper } from './sweeper.ts';
+import { buildApp, LOG_REDACTIONS, type Services } from '../http/app.ts';
+import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter.ts';
+import { logSerializers } from '../http/log-serializers.ts';
+import { LoginThrottle } from '../rate-limit/login-throttle.ts';
+import { openRateLimiter } from '../rate-limit/open-rate-limiter.ts';
+import { SecurityEventSink } from '../http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
-import { KyselyOAuthStore } from './oauth/kysely-oauth-store.ts';
-import { OpenIdProvider } from './oauth/provider.ts';
-import { serverLogger } from './server/logger.ts';
-import { KyselyStore } from './store/kysely-store.ts';
-import { openStore } from './store/open-store.ts';
-import type { Store } from './store/store.ts';
-import { createTokenVerifier } from './verify/token-verifier.ts';
+import { serverLogger } from './logger.ts';
+import { KyselyOAuthStore } from '../oauth/kysely-oauth-store.ts';
+import { OpenIdProvider } from '../oauth/provider.ts';
+import { KyselyStore } from '../store/kysely-store.ts';
+import { openStore } from '../store/open-store.ts';
+import { raisingStoreUnavailable } from '../store/outage.ts';
+import type { Store } from '../core/store.ts';
+import { createTokenVerifier } from '../verify/token-verifier.ts';
 
 export interface LatchkeyOptions {
   readonly clock?: Clock;
@@ -91,7 +92,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const limiter = await openRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
   const throttle = new LoginThrottle(limiter, config.throttle, auth);
   const oauth = new OpenIdProvider({
-    store: new KyselyOAuthStore(kyselyOf(store)),
+    store: raisingStoreUnavailable(new KyselyOAuthStore(kyselyOf(store))),
     auth,
     keys,
     clock,
@@ -109,7 +110,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const app = buildApp(services, { logger });
   events.logger = app.log;
   if (store instanceof KyselyStore && options.delivery !== false) {
-    delivery = await startDelivery({ store, config, clock, secret, log: app.log, auth, verifyAccessToken, sign: (claims, typ) => keys.sign(claims, typ) });
+    delivery = await startDelivery({
+      store, config, clock, secret, log: app.log, auth, verifyAccessToken,
+      sign: (claims, typ) => keys.sign(claims, typ),
+    });
     app.register(delivery.routes);
   }
   if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
