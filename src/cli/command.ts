@@ -16,8 +16,10 @@ export interface Command {
 /** A wrong use of the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
+type Parsed<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
 /** `parseArgs` (strict) whose complaints become {@link UsageError}s. */
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O): Parsed<O> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {

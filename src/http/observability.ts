@@ -90,12 +90,13 @@ export function installObservability(app: FastifyInstance, metrics?: LatchkeyMet
     else done();
   });
   if (!metrics) return;
+  const prefix = app.prefix; // where latchkey is mounted: '' on its own server
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.observeResponse(request.method, route, status, reply.elapsedTime / 1000);
     if (status >= 500) return;
-    const kind = requestKind(request.method, route, request.body);
+    const kind = requestKind(request.method, route.startsWith(prefix) ? route.slice(prefix.length) : route, request.body);
     if (kind === 'login') metrics.countLogin(loginOutcome(status));
     else if (kind === 'refresh' && status !== 429) {
       metrics.countRefresh(refreshOutcome(status, scopeOf.get(request)?.events ?? new Set()));

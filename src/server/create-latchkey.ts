@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.ts';
 import { Auth } from '../core/auth.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -8,7 +8,7 @@ import { RefreshTokenCodec } from '../core/refresh-token.ts';
 import { ServerSecret } from '../core/server-secret.ts';
 import { startDelivery, type Delivery } from '../delivery/delivery.ts';
 import { startSweeper } from './sweeper.ts';
-import { buildApp, LOG_REDACTIONS, type Services } from '../http/app.ts';
+import { LOG_REDACTIONS, type Services } from '../http/app.ts';
 import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter.ts';
 import { logSerializers } from '../http/log-serializers.ts';
 import { LoginThrottle } from '../rate-limit/login-throttle.ts';
@@ -17,6 +17,7 @@ import { SecurityEventSink } from '../http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
 import { serverLogger } from './logger.ts';
+import { createMounts, type Mounts } from './mounts.ts';
 import { KyselyOAuthStore } from '../oauth/kysely-oauth-store.ts';
 import { OpenIdProvider } from '../oauth/provider.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
@@ -36,11 +37,8 @@ export interface LatchkeyOptions {
   readonly delivery?: boolean;
 }
 
-export interface Latchkey extends Services {
-  readonly app: FastifyInstance;
-  /** The event delivery pipeline (revocation feed, webhooks); absent on a store that is not latchkey's own. */
-  readonly delivery?: Delivery;
-  /** Stops serving and closes the store. */
+export interface Latchkey extends Services, Omit<Mounts, 'close'> {
+  /** Stops serving (latchkey's own instances), the background sweep and the key ring, and closes the store. Idempotent. */
   close(): Promise<void>;
   /**
    * The final flush of the log lines still buffered, waiting for the log destination until
@@ -69,6 +67,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const metrics = new LatchkeyMetrics();
   const events = new SecurityEventSink(metrics);
   let delivery: Delivery | undefined;
+  let log: FastifyBaseLogger | undefined;
   const auth = new Auth({
     store,
     clock,
@@ -101,35 +100,47 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     passwordGrant: config.passwordGrant,
     secret: secret.refreshMacKey,
   });
-  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth };
+  if (store instanceof KyselyStore && options.delivery !== false) {
+    delivery = await startDelivery({
+      store, config, clock, secret, auth, verifyAccessToken,
+      log: { warn: (obj, msg) => log?.warn(obj, msg) },
+      sign: (claims, typ) => keys.sign(claims, typ),
+    });
+  }
+  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, delivery };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
   const served = options.logger === undefined ? serverLogger(config.logLevel) : undefined;
   const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
-  const app = buildApp(services, { logger });
-  events.logger = app.log;
-  if (store instanceof KyselyStore && options.delivery !== false) {
-    delivery = await startDelivery({
-      store, config, clock, secret, log: app.log, auth, verifyAccessToken,
-      sign: (claims, typ) => keys.sign(claims, typ),
-    });
-    app.register(delivery.routes);
-  }
-  if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
-  const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
-  return {
-    ...services,
-    app,
-    delivery,
-    async close() {
+  const adoptLogger = (logger: FastifyBaseLogger) => {
+    if (log) return;
+    log = logger;
+    events.logger = logger;
+    if (limiter instanceof FallbackRateLimiter) limiter.log = logger;
+  };
+  const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => log?.warn({ err }, 'garbage sweep failed'));
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
       stopSweeper();
       keys.close();
-      await app.close();
+      await mounts.close();
       await delivery?.close();
       await limiter.close();
       await store.close();
+    })();
+    return closing;
+  };
+  const mounts = createMounts(services, { logger, adoptLogger, closeLatchkey: close });
+  return {
+    ...services,
+    get app() {
+      return mounts.app;
     },
+    plugin: mounts.plugin,
+    handler: mounts.handler,
+    close,
     flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
 }
