@@ -66,7 +66,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
 
     // OpenID Connect Core §3.1.2.1: the authorization endpoint takes POST too; the page reads its request from the URL.
     app.post<{ Body: Record<string, string> | undefined }>('/oauth/authorize', { schema: { hide: true } }, async (request, reply) =>
-      reply.redirect(`${app.prefix}/oauth/authorize?${new URLSearchParams(request.body ?? {})}`, 303),
+      reply.redirect(`${app.prefix}/oauth/authorize?${new URLSearchParams(formFields(request.body))}`, 303),
     );
 
     app.post<{ Body: ContinueBody }>('/oauth/authorize/continue', {
