@@ -34,6 +34,8 @@ interface ContinueBody {
  * `POST /oauth/token` (src/http/oauth-routes.ts).
  */
 export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Services): FastifyPluginAsync {
+  /** `LATCHKEY_SIGNUP` (`open` unless set to `closed`), read loosely: the page is filled in as `/account` is. */
+  const signup = (config as { readonly signup?: string }).signup ?? 'open';
   const page = async (reply: FastifyReply, status: number, title: string, message: string, warning: boolean) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(await messagePage(title, message, warning, reply.server.prefix));
   /** A refusal that cannot go back to an app: a page for a browser, the standard error body for anything else. */
@@ -53,7 +55,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
       const query = rawQuery(request.url);
       try {
         const checked = await oauth.checkRequest(query);
-        const html = await authorizePage(checked.client.name, oauth.ticket(query), app.prefix);
+        const html = await authorizePage(checked.client.name, oauth.ticket(query), app.prefix, signup);
         return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
       } catch (err) {
         if (!(err instanceof AuthorizeError)) throw err;
@@ -64,7 +66,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
 
     // OpenID Connect Core §3.1.2.1: the authorization endpoint takes POST too; the page reads its request from the URL.
     app.post<{ Body: Record<string, string> | undefined }>('/oauth/authorize', { schema: { hide: true } }, async (request, reply) =>
-      reply.redirect(`${app.prefix}/oauth/authorize?${new URLSearchParams(request.body ?? {})}`, 303),
+      reply.redirect(`${app.prefix}/oauth/authorize?${new URLSearchParams(formFields(request.body))}`, 303),
     );
 
     app.post<{ Body: ContinueBody }>('/oauth/authorize/continue', {

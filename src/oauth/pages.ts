@@ -10,8 +10,9 @@ export function escapeHtml(text: string): string {
  * styles; sign-in, and whatever else that page offers such as sign-up), told through `<meta>` tags
  * (no inline script: the page's CSP forbids it) which app is asking and the request's ticket.
  */
-export async function authorizePage(appName: string, ticket: string, base: string): Promise<string> {
-  const { html } = await accountAssets();
+export async function authorizePage(appName: string, ticket: string, base: string, signup = 'open'): Promise<string> {
+  // `%SIGNUP%`: whether the page offers sign-up (LATCHKEY_SIGNUP), filled in as `/account` fills it.
+  const html = (await accountAssets()).html.replaceAll('%SIGNUP%', signup);
   const meta = `<meta name="latchkey-authorize" content="${escapeHtml(ticket)}">\n  <meta name="latchkey-app" content="${escapeHtml(appName)}">\n`;
   return html.replaceAll('%BASE%', escapeHtml(base)).replace(/<title>[^<]*<\/title>/, '<title>Sign in · latchkey</title>').replace('</head>', `  ${meta}</head>`);
 }

@@ -35,6 +35,8 @@ export interface LatchkeyOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Run the event delivery pipeline (revocation feed, webhooks); default true. One-shot CLI commands turn it off. */
   readonly delivery?: boolean;
+  /** Milliseconds between background sweeps of expired rows; default 60,000; `0` runs none. */
+  readonly sweepInterval?: number;
 }
 
 export interface Latchkey extends Services, Omit<Mounts, 'close'> {
@@ -119,7 +121,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     events.logger = logger;
     if (limiter instanceof FallbackRateLimiter) limiter.log = logger;
   };
-  const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => log?.warn({ err }, 'garbage sweep failed'));
+  const sweepInterval = options.sweepInterval ?? 60_000;
+  const stopSweeper = sweepInterval > 0
+    ? startSweeper(store, config, clock, sweepInterval, (err) => log?.warn({ err }, 'garbage sweep failed'))
+    : () => {};
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {

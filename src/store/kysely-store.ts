@@ -2,7 +2,7 @@ import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import type { EventType, RevokeReason } from '../contract/index.ts';
 import { normalizeEmail, type SecurityEvent, type Session, type UserRecord } from '../core/types.ts';
 import { migrationProvider } from './migrations.ts';
-import { eventRow, sessionRow, toEvent, toSession, toUser } from './rows.ts';
+import { eventRow, sessionRow, toEvent, toSession, toSessionWithUser, toUser } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from '../core/store.ts';
 
@@ -112,18 +112,7 @@ export class KyselyStore implements Store {
       ])
       .where('s.id', '=', id)
       .executeTakeFirst();
-    if (!row) return undefined;
-    const user = toUser({
-      id: row.user_id,
-      email: row.u_email,
-      email_normalized: row.u_email_normalized,
-      name: row.u_name,
-      password_hash: row.u_password_hash,
-      created_at: row.u_created_at,
-      disabled_at: row.u_disabled_at,
-      roles: row.u_roles,
-    });
-    return { session: toSession(row), user };
+    return row ? toSessionWithUser(row) : undefined;
   }
 
   async listLiveSessions(userId: string, now: number): Promise<Session[]> {
