@@ -19,6 +19,7 @@ import { benchLogin } from './login.ts';
 import { benchPgScale, SCALE_RESULTS } from './pg-scale.ts';
 import { benchProtectedRequest } from './protected-request.ts';
 import { benchRefresh } from './refresh.ts';
+import { benchRevocation } from './revocation.ts';
 import { markdownTable, textTable } from './report.ts';
 import { benchScale } from './scale.ts';
 import { benchVerify } from './verify.ts';
@@ -30,6 +31,7 @@ export const BENCHMARKS: Record<string, (sizes: Sizes) => Promise<Row[]>> = {
   refresh: benchRefresh,
   login: benchLogin,
   scale: benchScale,
+  revocation: benchRevocation,
 };
 
 /**

@@ -5,6 +5,7 @@ import { keysCommand } from './cli/keys.ts';
 import { serveCommand } from './cli/serve.ts';
 import { sessionsCommand } from './cli/sessions.ts';
 import { usersCommand } from './cli/users.ts';
+import { webhooksCommand } from './cli/webhooks.ts';
 import { loadConfig } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LatchkeyError } from './core/errors.ts';
@@ -29,6 +30,7 @@ const commands: Record<string, Command> = {
   keys: keysCommand,
   users: usersCommand,
   sessions: sessionsCommand,
+  webhooks: webhooksCommand,
   clients: clientsCommand,
   gc: {
     summary: 'delete expired sessions, old events and retired keys now',

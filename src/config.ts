@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import type { SessionPolicy } from './core/policy.ts';
 import type { SigningAlg } from './core/key-ring.ts';
+import { loadDeliveryConfig, type DeliveryConfig } from './delivery/config.ts';
 
 /** Everything latchkey reads from its environment, validated once at start and then frozen. */
 /** At most `limit` hits per `window` seconds; `limit: 0` switches the rule off. */
@@ -78,6 +79,8 @@ export interface Config {
   readonly signup: 'open' | 'closed';
   /** Seconds `serve` waits for in-flight requests on SIGTERM/SIGINT before it exits anyway (`LATCHKEY_SHUTDOWN_TIMEOUT`, default 10). */
   readonly shutdownTimeout: number;
+  /** The revocation feed and webhooks (src/delivery/config.ts). */
+  readonly delivery: DeliveryConfig;
   /**
    * `LATCHKEY_PASSWORD_GRANT` (default `false`): whether `/oauth/token` accepts `grant_type=password`.
    * RFC 9700 §2.4 says the password grant must not be used; apps sign in with the code flow instead.
@@ -173,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
     logFormat: read.choice('LATCHKEY_LOG_FORMAT', ['auto', 'json', 'pretty'], 'auto'),
     signup: read.choice('LATCHKEY_SIGNUP', ['open', 'closed'], 'open'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
+    delivery: loadDeliveryConfig(env),
     passwordGrant: read.bool('LATCHKEY_PASSWORD_GRANT', false),
   };
   checkAgreement(config);

@@ -40,7 +40,7 @@ export async function withStore<T>(config: Config, work: (store: KyselyStore) =>
 
 /** Wires latchkey as `serve` would (without listening) and hands `work` an operator's {@link UserAdmin}. */
 export async function withAdmin<T>(config: Config, work: (admin: UserAdmin, latchkey: Latchkey) => Promise<T>): Promise<T> {
-  const latchkey = await createLatchkey(config, { logger: false });
+  const latchkey = await createLatchkey(config, { logger: false, delivery: false });
   try {
     return await work(new UserAdmin(latchkey.store, latchkey.auth, systemClock), latchkey);
   } finally {

@@ -41,6 +41,8 @@ export interface Services {
   readonly knownDevices?: KnownDevices;
   /** The OpenID Provider: authorization code flow, OIDC (src/oauth/). */
   readonly oauth: OpenIdProvider;
+  /** The event delivery pipeline's routes (revocation feed, SETs, session stream: src/delivery/); absent when it does not run. */
+  readonly delivery?: { readonly routes: FastifyPluginAsync };
 }
 
 /**
@@ -138,4 +140,5 @@ function mountLatchkey(app: FastifyInstance, services: Services): void {
   app.register(openIdRoutes(services));
   app.register(metadataRoutes(services));
   app.register(accountRoutes({ signup: config.signup }));
+  if (services.delivery) app.register(services.delivery.routes);
 }

@@ -6,6 +6,7 @@ import { KeyRing } from '../core/key-ring.ts';
 import { PasswordHasher, type Argon2Cost } from '../core/passwords.ts';
 import { RefreshTokenCodec } from '../core/refresh-token.ts';
 import { ServerSecret } from '../core/server-secret.ts';
+import { startDelivery, type Delivery } from '../delivery/delivery.ts';
 import { startSweeper } from './sweeper.ts';
 import { LOG_REDACTIONS, type Services } from '../http/app.ts';
 import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter.ts';
@@ -36,6 +37,8 @@ export interface LatchkeyOptions {
   /** The password hasher (its queue limits); default one with `argon2` and a slot per core. */
   readonly passwords?: PasswordHasher;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Run the event delivery pipeline (revocation feed, webhooks); default true. One-shot CLI commands turn it off. */
+  readonly delivery?: boolean;
   /** Milliseconds between background sweeps of expired rows; default 60,000; `0` runs none. */
   readonly sweepInterval?: number;
 }
@@ -72,6 +75,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   });
   const metrics = new LatchkeyMetrics();
   const events = new SecurityEventSink(metrics);
+  let delivery: Delivery | undefined;
+  let log: FastifyBaseLogger | undefined;
   const auth = new Auth({
     store,
     clock,
@@ -81,7 +86,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     refreshTokens: new RefreshTokenCodec(secret.refreshMacKey),
     issuer: config.issuer,
     audience: config.audience,
-    onEvents: events.onEvents,
+    onEvents: (written) => {
+      events.onEvents(written);
+      delivery?.wake();
+    },
   });
   const verifyAccessToken = createTokenVerifier({
     issuer: config.issuer,
@@ -103,13 +111,19 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     passwordGrant: config.passwordGrant,
     secret: secret.refreshMacKey,
   });
-  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, knownDevices };
+  if (store instanceof KyselyStore && options.delivery !== false) {
+    delivery = await startDelivery({
+      store, config, clock, secret, auth, verifyAccessToken,
+      log: { warn: (obj, msg) => log?.warn(obj, msg) },
+      sign: (claims, typ) => keys.sign(claims, typ),
+    });
+  }
+  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, delivery, knownDevices };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
   const served = options.logger === undefined ? serverLogger(config.logLevel, config.logFormat) : undefined;
   const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
-  let log: FastifyBaseLogger | undefined;
   const adoptLogger = (logger: FastifyBaseLogger) => {
     if (log) return;
     log = logger;
@@ -127,6 +141,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
       stopSweeper();
       keys.close();
       await mounts.close();
+      await delivery?.close();
       await limiter.close();
       await store.close();
     })();

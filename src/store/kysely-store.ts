@@ -17,7 +17,11 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
-  /** The Kysely instance: for a dialect's own store (store/postgres-store.ts) to override a method with SQL of its own, and for the OAuth tables (src/oauth/kysely-oauth-store.ts). */
+  /**
+   * The Kysely instance: for a dialect's own store (store/postgres-store.ts) to override a method with
+   * SQL of its own, for the OAuth tables (src/oauth/kysely-oauth-store.ts), and for the delivery
+   * pipeline (src/delivery/) to read its tables on the same pool.
+   */
   get database(): Kysely<Database> {
     return this.db;
   }

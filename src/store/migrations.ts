@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { deliveryMigration } from '../delivery/migration.ts';
 import { oauthMigration } from '../oauth/oauth-migration.ts';
 
 /**
@@ -91,6 +92,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('credential_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '2026-11-30-014-delivery': deliveryMigration,
   '2026-11-30-016-oauth-clients-codes': oauthMigration,
 };
 

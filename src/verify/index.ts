@@ -10,7 +10,9 @@
  * `expressBearer` and `verifyRequest`. None of them imports its framework, and this entry point
  * carries none of the server's dependencies (no database driver, no Fastify, no argon2).
  */
-export { createVerifier, type Verifier, type VerifierOptions } from './create-verifier.ts';
+export { createVerifier, type LatchkeyVerifier, type Verifier, type VerifierOptions } from './create-verifier.ts';
+export { RevocationFollower, type FollowerSnapshot, type FollowerStatus, type RevocationFeedOptions } from './revocation-follower.ts';
+export { readEventStream, type StreamEvent } from './event-stream.ts';
 export { VerifyError, type VerifyErrorCode } from './errors.ts';
 export { fastifyBearer } from './fastify.ts';
 export { expressBearer } from './express.ts';
