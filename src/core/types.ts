@@ -8,10 +8,14 @@ export interface User {
   readonly createdAt: number;
   readonly disabledAt: number | null;
   readonly roles: readonly string[];
+  /** When the user followed a verification link (or an operator vouched); `null` while unverified. */
+  readonly emailVerifiedAt?: number | null;
 }
 
 export interface UserRecord extends User {
   readonly passwordHash: string;
+  /** The language of the user's e-mail (`en`, `ko`), from `Accept-Language` at sign-up. */
+  readonly locale?: string | null;
 }
 
 export type DeviceType = 'desktop' | 'mobile' | 'tablet' | 'unknown';

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { mailAndAccountLinks } from './migration-013-mail.ts';
 
 /**
  * The schema's history, frozen in time: a migration is never edited once released, only followed
@@ -82,6 +83,7 @@ const migrations: Record<string, Migration> = {
       await sql`CREATE UNIQUE INDEX signing_keys_one_live ON signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL`.execute(db);
     },
   },
+  '2026-11-30-013-mail-and-account-links': mailAndAccountLinks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { KyselyStore } from './kysely-store.ts';
 import type { NewEvent, RotationUpdate } from './store.ts';
+import type { OutboxMail } from '../core/mail-message.ts';
+import { mailQueries } from './mail-queries.ts';
 
 /**
  * The store on PostgreSQL: {@link KyselyStore} with the one method where a round trip matters.
@@ -32,5 +34,10 @@ export class PostgresStore extends KyselyStore {
             SELECT (SELECT count(*) FROM rotated)::int AS won`;
     const { rows } = await query.execute(this.database);
     return rows[0]?.won === 1;
+  }
+
+  /** Two instances claiming at once skip each other's rows (`FOR UPDATE SKIP LOCKED`) instead of waiting. */
+  override claimMail(now: number, leaseUntil: number, limit: number): Promise<OutboxMail[]> {
+    return mailQueries.claim(this.database, now, leaseUntil, limit, true);
   }
 }

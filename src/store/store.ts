@@ -1,4 +1,5 @@
 import type { EventType, SecurityEvent, Session, UserRecord } from '../core/types.ts';
+import type { LinkStore, MailStore } from './mail-store.ts';
 
 /** A security event before the store has kept it. */
 export type NewEvent = Omit<SecurityEvent, 'id'> & { readonly id?: string };
@@ -54,7 +55,7 @@ export interface SweepLimits {
  * "Live" sessions are those with `revokedAt === null` and `expiresAt > now`.
  * Lookups return `undefined` for a missing row; methods throw only when the database fails.
  */
-export interface Store extends KeyStore {
+export interface Store extends KeyStore, MailStore, LinkStore {
   /** Runs `work` in one transaction: all of its writes land, or none. Nested calls join the outer one. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
 
