@@ -18,6 +18,9 @@ import { loadServerSecret } from './server-secret-file.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createTokenVerifier } from './verify/token-verifier.ts';
+import { withMailOutbox } from './delivery/mail-outbox.ts';
+import type { MailSender } from './delivery/mail-sender.ts';
+import { accountMail } from './mail/account-mail.ts';
 
 export interface LatchkeyOptions {
   readonly clock?: Clock;
@@ -26,10 +29,16 @@ export interface LatchkeyOptions {
   /** argon2id cost; default OWASP's (19 MiB, t=2, p=1). */
   readonly argon2?: Argon2Cost;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Deliver the mail outbox from this instance (default true); `false` leaves it to other instances. */
+  readonly sendMail?: boolean;
+  /** Milliseconds between two looks at the mail outbox when nothing nudges (default 1000). */
+  readonly mailPollMs?: number;
 }
 
 export interface Latchkey extends Services {
   readonly app: FastifyInstance;
+  /** Delivers the mail outbox (stopped by `close()`). */
+  readonly mailSender: MailSender;
   /** Stops serving and closes the store. */
   close(): Promise<void>;
 }
@@ -44,8 +53,12 @@ export interface Latchkey extends Services {
  */
 export async function createLatchkey(config: Config, options: LatchkeyOptions = {}): Promise<Latchkey> {
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? (await openStore(config.store));
   const secret = new ServerSecret(loadServerSecret(config.store));
+  let nudgeSender = () => {};
+  const store = withMailOutbox(options.store ?? (await openStore(config.store)), {
+    alerts: config.mail.alerts,
+    onEnqueued: () => nudgeSender(),
+  });
   const keys = await KeyRing.open(store, secret, clock, {
     alg: config.signingAlg,
     accessTtl: config.session.accessTtl,
@@ -53,15 +66,17 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   });
   const metrics = new LatchkeyMetrics();
   const events = new SecurityEventSink(metrics);
+  const passwords = new PasswordHasher(options.argon2);
   const auth = new Auth({
     store,
     clock,
     policy: config.session,
     keys,
-    passwords: new PasswordHasher(options.argon2),
+    passwords,
     refreshTokens: new RefreshTokenCodec(secret.refreshMacKey),
     issuer: config.issuer,
     audience: config.audience,
+    requireVerifiedEmail: config.mail.requireVerifiedEmail,
     onEvents: events.onEvents,
   });
   const verifyAccessToken = createTokenVerifier({
@@ -72,7 +87,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   });
   const limiter = await openRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
   const throttle = new LoginThrottle(limiter, config.throttle, auth);
-  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle };
+  const mail = accountMail(config, { store, clock, secret, auth, limiter, passwords });
+  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, accountMail: mail.services };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
   const logger = options.logger === undefined ? { level: config.logLevel, ...safe }
@@ -80,12 +96,20 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const app = buildApp(services, { logger });
   events.logger = app.log;
   if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
+  const mailSender = mail.sender(app.log, options.mailPollMs);
+  if (options.sendMail !== false) {
+    mailSender.start();
+    nudgeSender = () => mailSender.nudge();
+  }
   const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
   return {
     ...services,
     app,
+    mailSender,
     async close() {
       stopSweeper();
+      await mailSender.stop();
+      await mail.transport.close();
       keys.close();
       await app.close();
       await limiter.close();

@@ -15,7 +15,11 @@ export type ErrorCode =
   | 'unsupported_grant_type'
   | 'unsupported_media_type'
   | 'payload_too_large'
-  | 'service_unavailable';
+  | 'service_unavailable'
+  /** An e-mailed link that is malformed, forged, expired, used, or replaced by a newer one. */
+  | 'invalid_link'
+  /** `LATCHKEY_REQUIRE_VERIFIED_EMAIL`: the address must be verified before the first login. */
+  | 'email_not_verified';
 
 /**
  * The one error class of latchkey's core. `description` is safe to show to a person: it never

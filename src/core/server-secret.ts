@@ -6,11 +6,14 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
  */
 export class ServerSecret {
   readonly refreshMacKey: Buffer;
+  /** Signs the tokens of e-mailed links (core/account-link.ts). */
+  readonly linkMacKey: Buffer;
   readonly #sealKey: Buffer;
 
   constructor(secret: Buffer) {
     if (secret.length < 32) throw new Error('the server secret must be at least 32 bytes');
     this.refreshMacKey = derive(secret, 'latchkey refresh-token mac v1');
+    this.linkMacKey = derive(secret, 'latchkey account-link mac v1');
     this.#sealKey = derive(secret, 'latchkey key sealing v1');
   }
 

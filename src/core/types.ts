@@ -70,7 +70,15 @@ export type EventType =
   | 'ip_changed'
   | 'password_changed'
   | 'new_device'
-  | 'registered';
+  | 'registered'
+  /** A password was set with an e-mailed reset link; every session ended. */
+  | 'password_reset'
+  /** The user followed a verification link (or an operator vouched for the address). */
+  | 'email_verified'
+  /** A signed-in user asked to move the account to `detail.newEmail`; nothing changes before the link is followed. */
+  | 'email_change_requested'
+  /** The account moved from `detail.previousEmail` to its current address. */
+  | 'email_changed';
 
 export type EventDetail = Readonly<Record<string, string | number | boolean | null>>;
 

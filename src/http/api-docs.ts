@@ -22,6 +22,7 @@ export const userShape = {
     email: { type: 'string' },
     name: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
+    emailVerified: { type: 'boolean', description: 'whether the user followed the confirmation link sent to this address' },
   },
 } as const;
 

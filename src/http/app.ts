@@ -5,6 +5,7 @@ import type { Auth } from '../core/auth.ts';
 import type { KeyRing } from '../core/key-ring.ts';
 import type { Store } from '../store/store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
+import { accountMailRoutes, type AccountMailServices } from './account-mail-routes.ts';
 import { accountRoutes } from './account-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { installCors } from './cors.ts';
@@ -33,6 +34,8 @@ export interface Services {
   readonly metrics?: LatchkeyMetrics;
   /** Login, sign-up and refresh limits (src/http/login-throttle.ts). */
   readonly throttle: LoginThrottle;
+  /** Password reset, e-mail verification and change; their routes exist only when present. */
+  readonly accountMail?: AccountMailServices;
 }
 
 /**
@@ -96,6 +99,7 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
   if (services.metrics) app.register(metricsRoutes(services.metrics));
   app.register(wellKnownRoutes(services));
   app.register(authRoutes(services), { prefix: '/auth' });
+  if (services.accountMail) app.register(accountMailRoutes(services, services.accountMail), { prefix: '/auth' });
   app.register(oauthRoutes(services), { prefix: '/oauth' });
   app.register(metadataRoutes(services));
   app.register(accountRoutes());

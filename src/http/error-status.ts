@@ -9,6 +9,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_grant: 401,
   invalid_token: 401,
   invalid_origin: 403,
+  email_not_verified: 403,
+  invalid_link: 400,
   not_found: 404,
   email_taken: 409,
   payload_too_large: 413,

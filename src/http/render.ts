@@ -4,7 +4,13 @@ import type { SecurityEvent, Session, User } from '../core/types.ts';
 /** How the HTTP API shows the domain's records (contract, section 3). Times become ISO 8601. */
 
 export function renderUser(user: User) {
-  return { id: user.id, email: user.email, ...(user.name !== null && { name: user.name }), createdAt: iso(user.createdAt) };
+  return {
+    id: user.id,
+    email: user.email,
+    ...(user.name !== null && { name: user.name }),
+    createdAt: iso(user.createdAt),
+    emailVerified: Boolean(user.emailVerifiedAt),
+  };
 }
 
 export function renderSession(session: Session, currentSessionId: string) {
