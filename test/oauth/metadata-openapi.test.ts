@@ -66,6 +66,6 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
     expect(newDevice.detail).toMatchObject({ browser: 'Chrome', os: 'Linux', type: 'desktop' });
     expect(Object.keys(newDevice).sort()).toEqual(['at', 'detail', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
     const me = await client.request('GET', '/auth/me');
-    expect(Object.keys(me.body.user).sort()).toEqual(['createdAt', 'email', 'id']);
+    expect(Object.keys(me.body.user).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id']);
   });
 });
