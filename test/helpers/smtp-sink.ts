@@ -18,6 +18,8 @@ export interface SinkMessage {
  */
 export class SmtpSink {
   readonly messages: SinkMessage[] = [];
+  /** Messages whose data began to arrive (accepted or not). */
+  receiving = 0;
   delayMs = 0;
   #server: SMTPServer | undefined;
   #waiters = new Set<() => void>();
@@ -43,6 +45,8 @@ export class SmtpSink {
       logger: false,
       onData: (stream, _session, callback) => {
         const chunks: Buffer[] = [];
+        this.receiving++;
+        for (const wake of this.#waiters) wake();
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
