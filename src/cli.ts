@@ -1,6 +1,7 @@
 import { configCommand } from './cli/config-check.ts';
 import { UsageError, withStore, type Command } from './cli/command.ts';
 import { keysCommand } from './cli/keys.ts';
+import { mailCommand } from './cli/mail.ts';
 import { serveCommand } from './cli/serve.ts';
 import { sessionsCommand } from './cli/sessions.ts';
 import { usersCommand } from './cli/users.ts';
@@ -27,6 +28,7 @@ const commands: Record<string, Command> = {
   keys: keysCommand,
   users: usersCommand,
   sessions: sessionsCommand,
+  mail: mailCommand,
   gc: {
     summary: 'delete expired sessions, old events and retired keys now',
     usage: 'latchkey gc',

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { AccountOperator } from '../core/account-operator.ts';
 import type { EmailChange } from '../core/email-change.ts';
 import type { EmailVerification } from '../core/email-verification.ts';
 import type { PasswordReset } from '../core/password-reset.ts';
@@ -15,6 +16,8 @@ export interface AccountMailServices {
   readonly verification: EmailVerification;
   readonly emailChange: EmailChange;
   readonly throttle: MailRequestThrottle;
+  /** The operator's commands (CLI), not routed. */
+  readonly operator: AccountOperator;
 }
 
 const tags = ['Account e-mail'];

@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import { LinkTokenCodec } from '../core/account-link.ts';
 import type { Auth } from '../core/auth.ts';
 import type { Clock } from '../core/clock.ts';
+import { AccountOperator } from '../core/account-operator.ts';
 import { EmailChange } from '../core/email-change.ts';
 import { EmailVerification } from '../core/email-verification.ts';
 import { MailLinks } from '../core/mail-links.ts';
@@ -41,9 +42,11 @@ export function accountMail(config: Config, w: Wiring) {
   const links = new LinkTokenCodec(w.secret.linkMacKey);
   const { passwords } = w;
   const flow = { store: w.store, clock: w.clock, links };
+  const verification = new EmailVerification(flow);
   const services: AccountMailServices = {
     reset: new PasswordReset({ ...flow, passwords, auth: w.auth }),
-    verification: new EmailVerification(flow),
+    verification,
+    operator: new AccountOperator({ ...flow, passwords, auth: w.auth, verification }),
     emailChange: new EmailChange({ ...flow, passwords }),
     throttle: new MailRequestThrottle(w.limiter, config.mail.requestsPerEmail, config.mail.requestsPerIp),
   };
