@@ -10,5 +10,6 @@
  */
 export { AuthClient, createAuthClient, type AuthClientEvents, type AuthClientOptions } from './auth-client.ts';
 export { AuthError } from './auth-error.ts';
+export { createAccountMail, type AccountMail, type AccountMailOptions, type LinkOutcome } from './account-mail.ts';
 export type { TabChannel, TabLocks } from './tab-sync.ts';
 export type { Device, SecurityEvent, SecurityEventType, SessionInfo, SignIn, User } from './types.ts';

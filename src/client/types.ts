@@ -6,6 +6,8 @@ export interface User {
   readonly email: string;
   readonly name?: string;
   readonly createdAt: string;
+  /** Whether the user followed the confirmation link sent to `email`. */
+  readonly emailVerified?: boolean;
 }
 
 /** What a device's User-Agent says, parsed by the server at sign-in. */
@@ -44,7 +46,11 @@ export type SecurityEventType =
   | 'ip_changed'
   | 'password_changed'
   | 'new_device'
-  | 'registered';
+  | 'registered'
+  | 'password_reset'
+  | 'email_verified'
+  | 'email_change_requested'
+  | 'email_changed';
 
 /** One security event, as `GET /auth/events` lists it. */
 export interface SecurityEvent {

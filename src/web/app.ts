@@ -10,6 +10,7 @@ import { deviceName } from './device-name.ts';
 import { deviceItems, refreshRelativeTimes } from './devices-view.ts';
 import { byId } from './dom.ts';
 import { eventItems } from './events-view.ts';
+import { accountMailView } from './account-mail-view.ts';
 
 const auth = createAuthClient();
 
@@ -37,6 +38,7 @@ function showSignIn(message = '', warning = false): void {
   view.account.hidden = true;
   view.who.hidden = true;
   view.signIn.hidden = false;
+  for (const id of ['forgot-view', 'reset-view']) byId(id, HTMLElement).hidden = true;
   view.devices.replaceChildren();
   view.events.replaceChildren();
   passwordForm.reset();
@@ -49,6 +51,7 @@ function showAccount(): void {
   view.account.hidden = false;
   view.who.hidden = false;
   view.whoEmail.textContent = auth.user?.email ?? '';
+  mailView.showUser(auth.user);
   void load();
 }
 
@@ -140,6 +143,7 @@ signInForm.addEventListener('submit', (event) => {
       await auth.login(email, password);
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
+      if (err.code === 'email_not_verified') mailView.offerResend(email);
       error.textContent = err.code === 'invalid_credentials'
         ? 'That e-mail and password do not match an account.'
         : err.code === 'too_many_requests'
@@ -210,11 +214,27 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-// A reload keeps the user signed in: the refresh cookie brings the session back.
-auth
-  .restore()
-  .then((session) => (session ? showAccount() : showSignIn()))
-  .catch((err: unknown) => {
-    showSignIn();
-    failed(err);
+const mailView = accountMailView({ auth, notify, showSignIn, failed });
+
+// A reload keeps the user signed in: the refresh cookie brings the session back. A reset link
+// opens the reset form instead; a confirmation link is followed first.
+async function start(): Promise<void> {
+  if (await mailView.handleUrl()) return;
+  const session = await auth.restore();
+  if (session) showAccount();
+  else showSignIn(view.notice.textContent ?? '', view.notice.classList.contains('warning'));
+}
+
+// A link opened in a tab that shows the page already only changes the fragment.
+window.addEventListener('hashchange', () => {
+  void mailView.handleUrl().then((tookOver) => {
+    if (tookOver) return;
+    if (auth.signedIn) showAccount();
+    else showSignIn(view.notice.textContent ?? '', view.notice.classList.contains('warning'));
   });
+});
+
+start().catch((err: unknown) => {
+  showSignIn();
+  failed(err);
+});

@@ -13,6 +13,10 @@ export const SHOWN_EVENT_TYPES = [
   'suspicious_refresh',
   'ip_changed',
   'password_changed',
+  'password_reset',
+  'email_verified',
+  'email_change_requested',
+  'email_changed',
 ] as const;
 
 /** An event in words: `alarm` marks the ones a person should look at. */
@@ -26,6 +30,7 @@ const REVOKED: Readonly<Record<string, (who: string) => EventWords>> = {
   sign_out_others: (who) => calm(`${who} was signed out ("Sign out all other devices")`),
   sign_out_all: (who) => calm(`${who} was signed out (signed out everywhere)`),
   password_changed: (who) => calm(`${who} was signed out because the password was changed`),
+  password_reset: (who) => calm(`${who} was signed out because the password was reset`),
   logout: (who) => calm(`Signed out on ${who}`),
   limit: (who) => calm(`${who} was signed out: too many devices were signed in`),
   replaced: (who) => calm(`${who} was signed out by a new sign-in on the same device`),
@@ -72,7 +77,15 @@ export function describeEvent(event: SecurityEvent, deviceOf: (event: SecurityEv
     case 'ip_changed':
       return calm(`${Who} is now connecting from a new network (${event.ip ?? 'unknown'}; before: ${String(detail.previousIp ?? 'unknown')})`);
     case 'password_changed':
-      return calm('Password changed');
+      return calm(detail.by === 'operator' ? 'Password set by an administrator' : 'Password changed');
+    case 'password_reset':
+      return alarm('Password reset with a link sent by e-mail; every device was signed out');
+    case 'email_verified':
+      return calm('E-mail address confirmed');
+    case 'email_change_requested':
+      return alarm(`Asked to change the e-mail address to ${String(detail.newEmail ?? 'another address')}`);
+    case 'email_changed':
+      return alarm(`E-mail address changed (before: ${String(detail.previousEmail ?? 'unknown')})`);
     case 'refresh':
       return calm(`${Who} stayed signed in`);
     default:
