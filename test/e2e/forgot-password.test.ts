@@ -95,7 +95,7 @@ describe.skipIf(!hasChromium)('the account page e-mail flows in Chromium', () =>
     await page.getByLabel('E-mail', { exact: true }).fill(email);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    const banner = page.getByRole('region', { name: 'Verify your e-mail' });
+    const banner = page.getByRole('region', { name: 'Address not confirmed yet' });
     await banner.waitFor();
     await banner.getByRole('button', { name: 'Send the link again' }).click();
     const message = await sink.next(email, 2, 'Confirm your e-mail address');
