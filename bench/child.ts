@@ -6,6 +6,8 @@ import type { ChildRequest } from './server-child.ts';
 export interface ServerChild {
   readonly url: string;
   send<T = Record<string, number>>(message: ChildRequest): Promise<T>;
+  /** The server process's CPU time so far (user + system), microseconds: take deltas around a phase. */
+  cpu(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -31,13 +33,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * Starts bench/server-child.ts and tells it what to serve. `BENCH_CPU_PROF=<dir>` makes the child
  * write a `--cpu-prof` profile there when it closes.
  */
-export async function startChild(first: Extract<ChildRequest, { type: 'protected' | 'latchkey' }>): Promise<ServerChild> {
+export async function startChild(first: Extract<ChildRequest, { type: 'protected' | 'latchkey' | 'minimal' }>): Promise<ServerChild> {
   const profile = process.env.BENCH_CPU_PROF;
   const child: ChildProcess = fork(entry, [], {
     cwd: root,
     execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // stdout is a pipe this process reads and discards, as a log shipper would (the server's logs
+    // cost what writing to a pipe costs, and never reach the terminal).
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  child.stdout?.resume();
   let next = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   child.on('message', (raw) => {
@@ -68,6 +73,7 @@ export async function startChild(first: Extract<ChildRequest, { type: 'protected
   return {
     url,
     send,
+    cpu: async () => (await send<{ cpu: number }>({ type: 'cpu' })).cpu,
     async close() {
       if (child.exitCode !== null) return;
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -13,6 +13,14 @@ export interface Row {
   readonly ratio?: number;
   readonly p50?: number;
   readonly p99?: number;
+  /**
+   * CPU time (user + system) the server process spent per operation, microseconds, measured with
+   * `process.cpuUsage()` deltas inside that process: unlike rates, it does not depend on how much of
+   * the machine the load generator (or anyone else) takes.
+   */
+  readonly cpu?: number;
+  /** The same for the raw parts the operation is made of (their sum), microseconds per operation. */
+  readonly cpuBaseline?: number;
   /** The goal, in words, e.g. `>= 0.85x raw`. */
   readonly goal?: string;
   readonly met?: boolean;

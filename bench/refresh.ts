@@ -12,6 +12,7 @@ import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { benchServerEnv, startChild, type ServerChild } from './child.ts';
 import { closedLoop, judge, percentile, warmSeconds, type Row, type Sizes } from './harness.ts';
 import { LoopbackClient } from './http-client.ts';
+import { benchKeyRing } from './keys.ts';
 import { BENCH_UA, benchSecret, seedSessions } from './seed.ts';
 
 export const CONCURRENCY = [1, 32] as const;
@@ -78,13 +79,14 @@ export function postgresRawRotation(url: string): { rotate: RawRotation; close: 
  * Devices refreshing over HTTP: worker `w` holds session `w`'s refresh token and rotates it through
  * `POST /oauth/token grant_type=refresh_token`, each answer's token being the next request's.
  */
-export function refreshingDevices(server: ServerChild, tokens: string[], sockets: number) {
+export function refreshingDevices(server: ServerChild, tokens: string[], sockets: number, rotate = true) {
   const client = new LoopbackClient(server.url, sockets);
   const headers = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BENCH_UA };
   const step = async (worker: number) => {
     const res = await client.request('POST', '/oauth/token', headers, `grant_type=refresh_token&refresh_token=${tokens[worker]}`);
     if (res.status !== 200) throw new Error(`refresh answered ${res.status}: ${res.body}`);
-    tokens[worker] = (JSON.parse(res.body) as { refresh_token: string }).refresh_token;
+    const next = (JSON.parse(res.body) as { refresh_token: string }).refresh_token;
+    if (rotate) tokens[worker] = next;
   };
   return { step, close: () => client.close() };
 }
@@ -92,6 +94,7 @@ export function refreshingDevices(server: ServerChild, tokens: string[], sockets
 interface Target {
   readonly name: 'SQLite' | 'PostgreSQL';
   readonly env: Record<string, string>;
+  /** Throughput goal over HTTP, times the raw transaction. */
   readonly goal: number;
   openStore(): ReturnType<typeof openSqliteStore>;
   raw(): { rotate: RawRotation; close: () => void | Promise<void> };
@@ -118,7 +121,7 @@ async function postgresTarget(): Promise<Target | undefined> {
   return {
     name: 'PostgreSQL',
     env: { LATCHKEY_DATA_DIR: dir, DATABASE_URL: db.url },
-    goal: 0.8,
+    goal: 0.5,
     openStore: () => openPostgresStore(db.url),
     raw: () => postgresRawRotation(db.url),
     cleanup: async () => {
@@ -128,15 +131,26 @@ async function postgresTarget(): Promise<Target | undefined> {
   };
 }
 
-/** A phase run in several short rounds: the rate over all of them, every latency sample. */
+/** A phase run in several short rounds: the rate over all of them, every latency sample, CPU spent. */
 interface Phase {
   ops: number;
   seconds: number;
   latencies: number[];
+  /** Microseconds of CPU (user + system) of the process doing the work, over all rounds. */
+  cpu: number;
 }
 
-async function round(phase: Phase, workers: number, seconds: number, step: (worker: number) => Promise<void> | void): Promise<void> {
+/** This process's CPU time so far, microseconds. */
+function ownCpu(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** One round of `phase`; `cpu` reads the CPU time of the process that does the work. */
+async function round(phase: Phase, workers: number, seconds: number, step: (worker: number) => Promise<void> | void, cpu: () => Promise<number> | number = ownCpu): Promise<void> {
+  const cpu0 = await cpu();
   const run = await closedLoop(workers, seconds, step);
+  phase.cpu += (await cpu()) - cpu0;
   phase.ops += run.ops;
   phase.seconds += run.ops / run.rate;
   phase.latencies.push(...run.latencies);
@@ -144,16 +158,40 @@ async function round(phase: Phase, workers: number, seconds: number, step: (work
 
 const ROUNDS = 3;
 
+/** CPU microseconds of one ES256 signature of an access token, as latchkey signs it (KeyRing.sign). */
+async function signCpu(seconds: number): Promise<number> {
+  const { ring } = await benchKeyRing('ES256');
+  const claims = () => {
+    const iat = Math.floor(Date.now() / 1000);
+    return { iss: 'http://latchkey.bench', sub: randomUUID(), aud: 'http://latchkey.bench', iat, exp: iat + 900, jti: randomUUID(), sid: randomUUID() };
+  };
+  for (let i = 0; i < 200; i++) ring.sign(claims());
+  const cpu0 = ownCpu();
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  while (performance.now() < end) {
+    ring.sign(claims());
+    n++;
+  }
+  return (ownCpu() - cpu0) / n;
+}
+
 /**
  * Refresh benchmark (3): rotations/s and p50/p99 through the real token endpoint (server in a child
  * process) vs the raw rotation transaction on the same database by the same driver, at concurrency
  * 1 and 32, each worker refreshing its own session's chain. A third figure, `Auth.refresh` called
  * in-process, splits latchkey's own cost from HTTP's. The three alternate in short rounds so that
  * the load of a shared machine falls on all of them alike. PostgreSQL runs when TEST_DATABASE_URL is set.
+ *
+ * CPU per refresh: the server process's CPU time per refresh over HTTP, against the sum of its raw
+ * parts, each measured in the process that runs it: the raw rotation transaction (this process),
+ * one ES256 signature (KeyRing.sign, this process) and a minimal Fastify route answering the same
+ * body over the same client (its own child process).
  */
 export async function benchRefresh(sizes: Sizes): Promise<Row[]> {
   const rows: Row[] = [];
   const targets = [await sqliteTarget(), await postgresTarget()].filter((t): t is Target => t !== undefined);
+  const sign = await signCpu(Math.max(0.2, sizes.seconds / 8));
   for (const target of targets) {
     try {
       const { hex, codec } = benchSecret();
@@ -174,22 +212,40 @@ export async function benchRefresh(sizes: Sizes): Promise<Row[]> {
       const inProcess = async (worker: number) => {
         tokens[worker] = (await core.auth.refresh(tokens[worker]!, context)).refreshToken;
       };
+      // The HTTP part alone: the same request and the same answer's bytes, nothing behind them.
+      const sample = await new LoopbackClient(server.url, 1).request('POST', '/oauth/token', { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BENCH_UA }, `grant_type=refresh_token&refresh_token=${tokens[0]}`);
+      tokens[0] = (JSON.parse(sample.body) as { refresh_token: string }).refresh_token;
+      const minimal = await startChild({ type: 'minimal', body: sample.body });
+      const minimalDevices = refreshingDevices(minimal, tokens.map(() => tokens[0]!), Math.max(...CONCURRENCY), false);
       try {
         const warm = warmSeconds(sizes);
         await closedLoop(1, warm, devices.step);
         await closedLoop(1, warm, inProcess);
         await closedLoop(1, warm, () => raw.rotate(ids[0]!));
+        await closedLoop(1, warm, minimalDevices.step);
         for (const c of CONCURRENCY) {
-          const phases = { http: newPhase(), core: newPhase(), raw: newPhase() };
+          const phases = { http: newPhase(), core: newPhase(), raw: newPhase(), minimal: newPhase() };
           for (let r = 0; r < ROUNDS; r++) {
-            await round(phases.http, c, sizes.seconds / ROUNDS, devices.step);
+            await round(phases.http, c, sizes.seconds / ROUNDS, devices.step, server.cpu);
             await round(phases.core, c, sizes.seconds / ROUNDS, inProcess);
             await round(phases.raw, c, sizes.seconds / ROUNDS, (w) => raw.rotate(ids[w]!));
+            await round(phases.minimal, c, sizes.seconds / (2 * ROUNDS), minimalDevices.step, minimal.cpu);
           }
           const rate = (p: Phase) => p.ops / p.seconds;
+          const cpu = (p: Phase) => p.cpu / Math.max(1, p.ops);
           const base = rate(phases.raw);
           const latency = (p: Phase) => ({ p50: percentile(p.latencies, 0.5), p99: percentile(p.latencies, 0.99) });
-          rows.push({ section: 'refresh', name: `${target.name} raw transaction, c=${c}`, value: base, unit: 'rotations/s', ...latency(phases.raw) });
+          const parts = cpu(phases.raw) + sign + cpu(phases.minimal);
+          rows.push({ section: 'refresh', name: `${target.name} raw transaction, c=${c}`, value: base, unit: 'rotations/s', ...latency(phases.raw), cpu: cpu(phases.raw) });
+          rows.push({
+            section: 'refresh',
+            name: `${target.name} minimal Fastify route, same body, c=${c}`,
+            value: rate(phases.minimal),
+            unit: 'req/s',
+            ...latency(phases.minimal),
+            cpu: cpu(phases.minimal),
+            note: `the HTTP part of a refresh alone (form body parsed, the same answer's bytes); one ES256 signature (KeyRing.sign) costs ${sign.toFixed(1)} µs of CPU`,
+          });
           rows.push({
             section: 'refresh',
             name: `${target.name} Auth.refresh in-process, c=${c}`,
@@ -198,7 +254,9 @@ export async function benchRefresh(sizes: Sizes): Promise<Row[]> {
             baseline: base,
             ratio: rate(phases.core) / base,
             ...latency(phases.core),
-            note: 'latchkey\'s refresh without HTTP: token MAC, store reads and the rotation, ES256 access token',
+            cpu: cpu(phases.core),
+            cpuBaseline: cpu(phases.raw) + sign,
+            note: 'latchkey\'s refresh without HTTP: token MAC, store reads and the rotation, ES256 access token; raw CPU = raw transaction + one signature',
           });
           const ratio = rate(phases.http) / base;
           rows.push({
@@ -209,15 +267,32 @@ export async function benchRefresh(sizes: Sizes): Promise<Row[]> {
             baseline: base,
             ratio,
             ...latency(phases.http),
+            cpu: cpu(phases.http),
+            cpuBaseline: parts,
             goal: `>= ${target.goal}x raw tx`,
             met: judge(ratio, target.goal),
+          });
+          rows.push({
+            section: 'refresh',
+            name: `${target.name} server CPU per refresh over HTTP vs its parts, c=${c}`,
+            value: cpu(phases.http),
+            unit: 'µs/refresh',
+            baseline: parts,
+            ratio: cpu(phases.http) / parts,
+            cpu: cpu(phases.http),
+            cpuBaseline: parts,
+            goal: '<= 1.5x parts',
+            met: judge(cpu(phases.http) / parts, 1.5, '<='),
+            note: 'parts = raw rotation transaction + one ES256 signature + minimal Fastify route answering the same body (each one\'s own process CPU)',
           });
         }
       } finally {
         devices.close();
+        minimalDevices.close();
         await raw.close();
         await core.close();
         await server.close();
+        await minimal.close();
       }
     } finally {
       await target.cleanup();
@@ -227,5 +302,5 @@ export async function benchRefresh(sizes: Sizes): Promise<Row[]> {
 }
 
 function newPhase(): Phase {
-  return { ops: 0, seconds: 0, latencies: [] };
+  return { ops: 0, seconds: 0, latencies: [], cpu: 0 };
 }

@@ -8,7 +8,9 @@ export function fmt(n: number | undefined, digits = 3): string {
   return Number(n.toPrecision(digits)).toString();
 }
 
-const HEAD = ['benchmark', 'latchkey', 'unit', 'raw / baseline', 'ratio', 'p50 ms', 'p99 ms', 'goal', 'met'];
+const HEAD = ['benchmark', 'latchkey', 'unit', 'raw / baseline', 'ratio', 'p50 ms', 'p99 ms', 'CPU µs/op', 'raw CPU µs/op', 'CPU ratio', 'goal', 'met'];
+/** Columns written left-aligned (text); the rest are numbers. */
+const TEXT = new Set([0, 2, 10]);
 
 function cells(row: Row): string[] {
   return [
@@ -19,6 +21,9 @@ function cells(row: Row): string[] {
     row.ratio === undefined ? '' : `${fmt(row.ratio)}x`,
     fmt(row.p50),
     fmt(row.p99),
+    fmt(row.cpu),
+    fmt(row.cpuBaseline),
+    row.cpu !== undefined && row.cpuBaseline !== undefined ? `${fmt(row.cpu / row.cpuBaseline)}x` : '',
     row.goal ?? '',
     row.met === undefined ? '' : row.met ? 'yes' : 'NO',
   ];
@@ -28,12 +33,12 @@ function cells(row: Row): string[] {
 export function textTable(rows: readonly Row[]): string {
   const all = [HEAD, ...rows.map(cells)];
   const widths = HEAD.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  return all.map((r) => r.map((c, i) => (i === 0 || i === 2 || i === 7 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+  return all.map((r) => r.map((c, i) => (TEXT.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
 /** The rows as a Markdown table, with the notes of each row below it. */
 export function markdownTable(rows: readonly Row[]): string {
-  const lines = [`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 0 || i === 2 || i === 7 ? ' --- ' : ' ---: ')).join('|')}|`];
+  const lines = [`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (TEXT.has(i) ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const row of rows) lines.push(`| ${cells(row).join(' | ')} |`);
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.section}: ${r.name}: ${r.note}`);
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');

@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchFloor } from './floor.ts';
 import { FULL, machine, SMOKE, type Row, type Sizes } from './harness.ts';
 import { benchLogin } from './login.ts';
 import { benchProtectedRequest } from './protected-request.ts';
@@ -21,6 +22,7 @@ import { benchScale } from './scale.ts';
 import { benchVerify } from './verify.ts';
 
 export const BENCHMARKS: Record<string, (sizes: Sizes) => Promise<Row[]>> = {
+  floor: benchFloor,
   verify: (sizes) => benchVerify(sizes),
   request: benchProtectedRequest,
   refresh: benchRefresh,

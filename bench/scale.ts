@@ -29,9 +29,11 @@ export async function benchScale(sizes: Sizes): Promise<Row[]> {
         let next = 0;
         const step = () => devices.step(next++ % seeded.tokens.length);
         await closedLoop(1, warmSeconds(sizes), step); // warm-up: the connection's page cache
+        const cpu0 = await server.cpu();
         const run = await closedLoop(1, sizes.seconds * 3, step, sizes.scaleRefreshes);
+        const cpu = ((await server.cpu()) - cpu0) / Math.max(1, run.ops);
         devices.close();
-        return run;
+        return { ...run, cpu };
       } finally {
         await server.close();
       }
@@ -52,6 +54,7 @@ export async function benchScale(sizes: Sizes): Promise<Row[]> {
         unit: 'ms (p50)',
         p50: p50Small,
         p99: percentile(small.latencies, 0.99),
+        cpu: small.cpu,
       },
       {
         section: 'scale',
@@ -62,6 +65,8 @@ export async function benchScale(sizes: Sizes): Promise<Row[]> {
         ratio,
         p50: p50Large,
         p99: percentile(large.latencies, 0.99),
+        cpu: large.cpu,
+        cpuBaseline: small.cpu,
         goal: '<= 1.3x small store',
         met: judge(ratio, 1.3, '<='),
         note: `SQLite; ${label(sizes.scaleLarge - sizes.scaleSmall)} filler sessions inserted in ${insertSeconds.toFixed(1)} s; file ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB`,

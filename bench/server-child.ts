@@ -3,8 +3,11 @@
  * the load generator and the server do not share one event loop. Told what to serve over IPC:
  * - `{ type: 'protected', jwk }`: a bare Fastify app with `GET /open` and `GET /protected`, the
  *   latter guarded by `fastifyBearer(createVerifier(...))` of latchkey/verify;
- * - `{ type: 'latchkey', env, argon2? }`: the real latchkey (`createLatchkey`) from a config.
- * Then `eld-start` / `eld-stop` measure its event-loop delay, `close` ends it.
+ * - `{ type: 'latchkey', env, argon2?, log? }`: the real latchkey (`createLatchkey`) from a config;
+ * - `{ type: 'minimal', body }`: a bare Fastify app whose `POST /oauth/token` parses the form body
+ *   and answers `body` (the HTTP part of a refresh, and nothing else).
+ * Then `cpu` reads its CPU time so far, `eld-start` / `eld-stop` measure its event-loop delay,
+ * `close` ends it.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import Fastify from 'fastify';
@@ -16,7 +19,9 @@ import { AUDIENCE, ISSUER } from './keys.ts';
 
 export type ChildRequest =
   | { type: 'protected'; jwk: object }
-  | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost }
+  | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost; log?: boolean }
+  | { type: 'minimal'; body: string }
+  | { type: 'cpu' }
   | { type: 'eld-start' }
   | { type: 'eld-stop' }
   | { type: 'close' };
@@ -42,11 +47,31 @@ async function handle(message: ChildRequest): Promise<unknown> {
       close = () => app.close();
       return { url };
     }
+    case 'minimal': {
+      const app = Fastify({ logger: false });
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      });
+      app.post('/oauth/token', async (request, reply) => {
+        if (!(request.body as { refresh_token?: string }).refresh_token) return reply.code(400).send();
+        return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(message.body);
+      });
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      close = () => app.close();
+      return { url };
+    }
     case 'latchkey': {
-      const latchkey = await createLatchkey(loadConfig(message.env), { argon2: message.argon2, logger: false });
+      // `log`: the production logger at LATCHKEY_LOG_LEVEL, writing to this process's stdout.
+      const logger = message.log ? {} : { logger: false as const };
+      const latchkey = await createLatchkey(loadConfig(message.env), { argon2: message.argon2, ...logger });
       const url = await latchkey.app.listen({ host: '127.0.0.1', port: 0 });
       close = () => latchkey.close();
       return { url };
+    }
+    case 'cpu': {
+      // This process's CPU time so far (user + system), in microseconds: the parent takes deltas.
+      const { user, system } = process.cpuUsage();
+      return { cpu: user + system };
     }
     case 'eld-start':
       histogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });

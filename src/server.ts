@@ -15,6 +15,7 @@ import { openRateLimiter } from './http/open-rate-limiter.ts';
 import { SecurityEventSink } from './http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
+import { serverLogger } from './server/logger.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createTokenVerifier } from './verify/token-verifier.ts';
@@ -41,6 +42,11 @@ export interface Latchkey extends Services {
   readonly mailSender: MailSender;
   /** Stops serving and closes the store. */
   close(): Promise<void>;
+  /**
+   * The final flush of the log lines still buffered, waiting for the log destination until
+   * `deadline` (epoch ms) at most; a no-op for a logger the caller passed in.
+   */
+  flushLogs(deadline: number): void;
 }
 
 /**
@@ -91,7 +97,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, accountMail: mail.services };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
-  const logger = options.logger === undefined ? { level: config.logLevel, ...safe }
+  const served = options.logger === undefined ? serverLogger(config.logLevel) : undefined;
+  const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
   const app = buildApp(services, { logger });
   events.logger = app.log;
@@ -115,5 +122,6 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
       await limiter.close();
       await store.close();
     },
+    flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
 }

@@ -8,7 +8,7 @@ export const serveCommand: Command = {
   usage: 'latchkey serve   (HOST, PORT and the other settings come from the environment)',
   async run(_args, config) {
     const latchkey = await createLatchkey(config);
-    closeOnSignals(latchkey, { timeoutMs: config.shutdownTimeout * 1000, log: latchkey.app.log });
+    closeOnSignals(latchkey, { timeoutMs: config.shutdownTimeout * 1000, log: latchkey.app.log, flush: latchkey.flushLogs });
     await latchkey.app.listen({ host: config.host, port: config.port });
   },
 };

@@ -6,6 +6,7 @@ import type { KeyRing } from '../core/key-ring.ts';
 import type { Store } from '../store/store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
 import { accountMailRoutes, type AccountMailServices } from './account-mail-routes.ts';
+import { AccessLog } from './access-log.ts';
 import { accountRoutes } from './account-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { installCors } from './cors.ts';
@@ -72,6 +73,7 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
   const { config } = services;
   const app = Fastify({
     ...options,
+    logController: new AccessLog(),
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     // Hostile-input limits: bodies 16 KiB (413), path parameters 200 chars (414), a whole request
     // 30 s to arrive (408); headers: Node's defaults, 16 KiB in all (431) and 60 s to arrive.

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
 import { VerifyError, type VerifyErrorCode } from './errors.ts';
 
@@ -44,11 +44,62 @@ export interface VerifiedClaims {
 
 const REQUIRED = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid'];
 const decodeHeader = createDecoder({ complete: true });
+/** Payload and signature, each a canonical base64url segment (as fast-jwt requires), the signature not empty. */
+const PAYLOAD_AND_SIGNATURE = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
+
+/** A protected header, parsed once per distinct header text. */
+interface Header {
+  readonly kid?: unknown;
+  readonly alg?: unknown;
+  /** `typ` is `at+jwt` and there is no `crit`: the fast path may verify tokens under it. */
+  readonly plain: boolean;
+}
+
+/** One node:crypto verification of a compact JWS's signature with `key` (the algorithm pinned to it). */
+type SignatureCheck = (signingInput: Buffer, signature: Buffer) => boolean;
+
+function signatureCheck(key: VerificationKey): SignatureCheck {
+  const publicKey = key.publicKey;
+  if (key.alg === 'EdDSA') return (input, signature) => cryptoVerify(null, input, publicKey, signature);
+  if (key.alg === 'ES256') {
+    const ec = { key: publicKey, dsaEncoding: 'ieee-p1363' as const };
+    return (input, signature) => signature.length === 64 && cryptoVerify('sha256', input, ec, signature);
+  }
+  return (input, signature) => cryptoVerify('sha256', input, publicKey, signature); // RS256: PKCS#1 v1.5
+}
+
+/**
+ * The fast path of a fresh token whose header is known and plain: the signature (one node:crypto
+ * call, the same check fast-jwt makes), then the payload and the claims fast-jwt would check
+ * (`iss`, `aud`, the required ones). Returns the claims only when every check passes; `undefined`
+ * otherwise, and the caller lets fast-jwt verify the token, to refuse it with the precise reason.
+ */
+function verifyPlain(token: string, dot: number, check: SignatureCheck, issuer: string, audience: string): VerifiedClaims | undefined {
+  const last = token.lastIndexOf('.');
+  if (last <= dot || !PAYLOAD_AND_SIGNATURE.test(token.slice(dot + 1))) return undefined;
+  try {
+    if (!check(Buffer.from(token.slice(0, last)), Buffer.from(token.slice(last + 1), 'base64url'))) return undefined;
+    const payload: unknown = JSON.parse(Buffer.from(token.slice(dot + 1, last), 'base64url').toString('utf8'));
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+    for (const claim of REQUIRED) if (!(claim in payload)) return undefined;
+    const { iss, aud } = payload as { iss: unknown; aud: unknown };
+    if (iss !== issuer) return undefined;
+    if (aud !== audience && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string') && aud.includes(audience))) return undefined;
+    return payload as VerifiedClaims;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Builds a function that verifies a latchkey access token (RFC 9068): `typ` is `at+jwt`, the
  * algorithm is the one pinned to the key's `kid` (never `none`, never HMAC), the signature checks
- * through node:crypto (fast-jwt), and `iss`, `aud`, `exp`, `nbf` hold at `now()`.
+ * through node:crypto, and `iss`, `aud`, `exp`, `nbf` hold at `now()`.
+ *
+ * The protected header is the same for every token of a key: it is parsed once per distinct header
+ * text. A fresh token under a plain header (`typ` at+jwt, no `crit`) is then checked with one
+ * node:crypto call and one parse of its payload; whatever that path does not accept goes through
+ * fast-jwt's verifier, which refuses it with the precise reason (or accepts it).
  *
  * @example
  * const verify = createTokenVerifier({ issuer, audience, resolveKey: (kid) => keys.get(kid) })
@@ -58,12 +109,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
   const now = options.now ?? Date.now;
   const tolerance = (options.clockTolerance ?? 5) * 1000;
   const verifiers = new Map<KeyObject, (token: string) => VerifiedClaims>();
+  const checks = new Map<KeyObject, SignatureCheck>();
   // Verified tokens by their exact text, oldest first out; checked against `now()` on every hit, so
   // never served past `exp`. A Map lookup is ~50x cheaper than fast-jwt's SHA-256-keyed cache.
   const cacheSize = options.cacheSize ?? 10_000;
   const verified = new Map<string, VerifiedClaims>();
   // The header segment is the same for every token of one key: parse it once (bounded).
-  const headers = new Map<string, { readonly kid?: unknown; readonly alg?: unknown }>();
+  const headers = new Map<string, Header>();
 
   const verifierFor = (key: VerificationKey) => {
     let verify = verifiers.get(key.publicKey);
@@ -83,22 +135,33 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
     }
     return verify;
   };
+  const checkFor = (key: VerificationKey) => {
+    let check = checks.get(key.publicKey);
+    if (!check) {
+      check = signatureCheck(key);
+      if (checks.size >= 64) checks.clear();
+      checks.set(key.publicKey, check);
+    }
+    return check;
+  };
 
   return async (token: string) => {
     if (typeof token !== 'string' || token.length > 8192) throw new VerifyError('malformed', 'not a JWT');
     let claims = verified.get(token);
     if (claims === undefined) {
-      const segment = token.slice(0, token.indexOf('.'));
-      let header = headers.get(segment);
+      const dot = token.indexOf('.');
+      const segment = token.slice(0, dot);
+      let header = dot > 0 ? headers.get(segment) : undefined;
       if (!header) {
-        let decoded: { kid?: unknown; alg?: unknown };
+        let decoded: { kid?: unknown; alg?: unknown; typ?: unknown; crit?: unknown };
         try {
-          decoded = (decodeHeader(token) as { header: { kid?: unknown; alg?: unknown } }).header;
+          decoded = (decodeHeader(token) as { header: typeof decoded }).header;
         } catch {
           throw new VerifyError('malformed', 'not a JWT');
         }
         if (headers.size >= 64) headers.clear();
-        header = { kid: decoded.kid, alg: decoded.alg };
+        const plain = typeof decoded.typ === 'string' && decoded.typ.toLowerCase().replace(/^application\//, '') === 'at+jwt' && decoded.crit === undefined;
+        header = { kid: decoded.kid, alg: decoded.alg, plain };
         headers.set(segment, header);
       }
       const { kid, alg } = header;
@@ -106,10 +169,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
       const key = await options.resolveKey(kid);
       if (!key) throw new VerifyError('unknown_kid', 'the token was signed by an unknown key');
       if (alg !== key.alg) throw new VerifyError('invalid_algorithm', 'the algorithm is not the one pinned to this key');
-      try {
-        claims = verifierFor(key)(token);
-      } catch (err) {
-        throw translate(err);
+      // Fast path (node:crypto once, no second parse of the header); fast-jwt for anything else.
+      claims = header.plain ? verifyPlain(token, dot, checkFor(key), options.issuer, options.audience) : undefined;
+      if (claims === undefined) {
+        try {
+          claims = verifierFor(key)(token);
+        } catch (err) {
+          throw translate(err);
+        }
       }
       if (cacheSize > 0) {
         if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);

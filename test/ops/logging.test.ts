@@ -20,7 +20,9 @@ describe('request ids', () => {
     const id = res.headers.get('x-request-id');
     expect(id).toMatch(UUID);
     const lines = server.lines.filter((l) => l.reqId === id);
-    expect(lines.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    // one access line per request: method, route, status and time, under the request id
+    expect(lines.map((l) => l.msg)).toEqual(['request completed']);
+    expect(lines[0]).toMatchObject({ method: 'GET', route: '/healthz', status: 200, responseTime: expect.any(Number) });
     const second = (await fetch(`${url}/healthz`)).headers.get('x-request-id');
     expect(second).toMatch(UUID);
     expect(second).not.toBe(id);

@@ -25,6 +25,7 @@ describe('graceful shutdown of latchkey serve', () => {
       LATCHKEY_ISSUER: 'http://latchkey.test',
       LATCHKEY_LOGIN_IP_LIMIT: '0', // 40 logins from one IP at once is the point here, not abuse
       LATCHKEY_LOGIN_FAILURE_LIMIT: '0',
+      LATCHKEY_LOG_LEVEL: 'debug', // 'incoming request' lines tell when all 40 logins have arrived
     });
     const { url } = server;
     expect((await new BrowserClient(url).register('ivy@example.com', PASSWORD)).status).toBe(201);
