@@ -30,13 +30,15 @@ export function isMailLocale(value: unknown): value is MailLocale {
 }
 
 /** Words the templates share that depend on the language. */
-export const PHRASES: Record<MailLocale, { device(browser: string, os: string): string; unknown: string }> = {
+export const PHRASES: Record<MailLocale, { device(browser: string, os: string): string; unknownDevice: string; unknown: string }> = {
   en: {
     device: (browser, os) => `${browser} on ${os}`,
+    unknownDevice: 'an unknown device',
     unknown: 'unknown',
   },
   ko: {
     device: (browser, os) => `${os}의 ${browser}`,
+    unknownDevice: '알 수 없는 기기',
     unknown: '알 수 없음',
   },
 };

@@ -11,6 +11,10 @@ export interface ComposerOptions {
   readonly from: string;
 }
 
+function known(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== 'Unknown';
+}
+
 /**
  * Turns an outbox row into the message a transport sends: makes its link (core/mail-links.ts),
  * picks the user's language, fills the template. The Message-ID is `<row id@issuer host>`, the same
@@ -41,7 +45,7 @@ export class MailComposer {
       email: mail.to,
       accountUrl,
       link: link ?? accountUrl,
-      device: data.browser && data.os ? words.device(data.browser, data.os) : words.unknown,
+      device: known(data.browser) || known(data.os) ? words.device(data.browser ?? '?', data.os ?? '?') : words.unknownDevice,
       ip: data.ip ?? words.unknown,
       time: formatTime(data.at ?? mail.createdAt, locale),
       minutes: String(Math.round((prepared.ttl ?? 0) / 60)),
