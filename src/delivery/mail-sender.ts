@@ -2,10 +2,16 @@ import type { Clock } from '../core/clock.ts';
 import type { OutboxMail } from '../core/mail-message.ts';
 import type { MailComposer } from '../mail/mail-composer.ts';
 import type { MailTransport } from '../mail/transport.ts';
-import type { MailStore } from '../store/mail-store.ts';
+import type { LinkStore, MailStore } from '../store/mail-store.ts';
+
+/** Finished messages (sent, skipped, failed) stay this long for `latchkey mail list`, then go. */
+export const KEEP_FINISHED_MAIL_MS = 7 * 86_400_000;
+/** Expired links stay this long (a late click still finds "expired", not "unknown"), then go. */
+const KEEP_EXPIRED_LINKS_MS = 86_400_000;
+const SWEEP_EVERY_MS = 10 * 60_000;
 
 export interface MailSenderOptions {
-  readonly store: MailStore;
+  readonly store: MailStore & Pick<LinkStore, 'sweepLinks'>;
   readonly composer: Pick<MailComposer, 'compose'>;
   readonly transport: MailTransport;
   readonly clock: Clock;
@@ -44,6 +50,7 @@ export class MailSender {
   #stopped = true;
   #closing = false;
   #again = false;
+  #sweptAt = 0;
 
   constructor(private readonly o: MailSenderOptions) {}
 
@@ -92,6 +99,7 @@ export class MailSender {
     this.#running = (async () => {
       try {
         full = (await this.runOnce()) >= (this.o.batch ?? 10);
+        await this.#sweepIfDue();
       } catch (err) {
         this.o.log?.warn({ err: { message: (err as Error).message } }, 'mail outbox: could not claim messages');
       }
@@ -102,6 +110,15 @@ export class MailSender {
     const again = full || this.#again;
     this.#again = false;
     this.#schedule(again ? 0 : (this.o.pollMs ?? 1000));
+  }
+
+  /** Every ten minutes: drops finished messages older than a week and links expired over a day ago. */
+  async #sweepIfDue(): Promise<void> {
+    const now = this.o.clock.now();
+    if (now - this.#sweptAt < SWEEP_EVERY_MS) return;
+    this.#sweptAt = now;
+    await this.o.store.sweepMail(now - KEEP_FINISHED_MAIL_MS, 500);
+    await this.o.store.sweepLinks(now - KEEP_EXPIRED_LINKS_MS, 500);
   }
 
   async #deliver(mail: OutboxMail): Promise<void> {
