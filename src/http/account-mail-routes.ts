@@ -128,6 +128,7 @@ export function accountMailRoutes(services: Services, mail: AccountMailServices)
         schema: {
           summary: 'Asks to change the e-mail address (Bearer): a link goes to the new address, a notice to the current one',
           tags,
+          security: [{ bearer: [] }],
           body: { type: 'object', required: ['currentPassword', 'newEmail'], properties: { currentPassword: password, newEmail: email } },
           response: {
             202: accepted,

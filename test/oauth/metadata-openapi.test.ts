@@ -41,6 +41,7 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
         'GET /auth/sessions', 'DELETE /auth/sessions/{id}', 'DELETE /auth/sessions', 'GET /auth/events', 'POST /auth/password',
         'POST /oauth/token', 'POST /oauth/revoke', 'GET /.well-known/oauth-authorization-server', 'GET /.well-known/jwks.json',
         'GET /healthz', 'GET /readyz',
+        'POST /auth/password/forgot', 'POST /auth/password/reset', 'POST /auth/email/verification', 'POST /auth/email/verify', 'POST /auth/email',
       ]),
     );
     expect(routes).not.toContain('GET /openapi.json');
@@ -51,6 +52,8 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
     ]);
     expect(doc.paths['/auth/login']!.post.responses['401'].content['application/json'].schema.properties).toHaveProperty('error_description');
     expect(doc.paths['/auth/me']!.get.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/auth/email']!.post.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(doc.paths['/auth/password/forgot']!.post.responses)).toEqual(expect.arrayContaining(['202', '400', '429']));
   });
 
   it('the response schemas serialize every field the browser API sends (nothing dropped)', async () => {
