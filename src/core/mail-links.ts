@@ -21,7 +21,19 @@ const LINK_PURPOSE: Partial<Record<MailKind, LinkPurpose>> = {
 
 /** A message as it will be sent: its user and, for a link-bearing kind, the link's token. */
 export type PreparedMail =
-  | { readonly send: true; readonly user: UserRecord; readonly token?: string; readonly purpose?: LinkPurpose; readonly ttl?: number }
+  | {
+      readonly send: true;
+      readonly user: UserRecord;
+      /**
+       * Where to send it. A message recorded for a typed address (a reset request) goes to the
+       * account's own address, never to the typed spelling: two spellings that compare equal
+       * (case, Unicode compatibility forms) may still be different mailboxes.
+       */
+      readonly to: string;
+      readonly token?: string;
+      readonly purpose?: LinkPurpose;
+      readonly ttl?: number;
+    }
   | { readonly send: false; readonly reason: string };
 
 /**
@@ -44,8 +56,9 @@ export class MailLinks {
       ? await this.store.findUserById(mail.userId)
       : await this.store.findUserByEmail(normalizeEmail(mail.to));
     if (!user) return { send: false, reason: mail.userId ? 'the account no longer exists' : 'no account uses this address' };
+    const to = mail.userId ? mail.to : user.email;
     const purpose = LINK_PURPOSE[mail.kind];
-    if (!purpose) return { send: true, user };
+    if (!purpose) return { send: true, user, to };
     if (user.disabledAt !== null) return { send: false, reason: 'the account is disabled' };
     if (purpose === 'verify_email') {
       if (user.emailVerifiedAt) return { send: false, reason: 'the address is verified already' };
@@ -65,6 +78,6 @@ export class MailLinks {
     await this.store.insertLink(link); // no-op when an earlier attempt made it
     const stored = (await this.store.findLink(link.id)) ?? link;
     if (stored.expiresAt <= this.clock.now()) return { send: false, reason: 'the link expired before it could be sent' };
-    return { send: true, user, token: this.codec.issue(stored), purpose, ttl };
+    return { send: true, user, to, token: this.codec.issue(stored), purpose, ttl };
   }
 }

@@ -68,12 +68,17 @@ export class MailSender {
     else this.#schedule(5);
   }
 
-  /** Stops looking and waits for the message being sent, if any. */
-  async stop(): Promise<void> {
+  /**
+   * Stops looking and waits (at most `waitMs`) for the message being sent: one stuck on a slow mail
+   * server is left to its lease, so a shutdown stays quick and the message is sent again later.
+   */
+  async stop(waitMs = 2000): Promise<void> {
     this.#stopped = true;
     this.#closing = true;
     clearTimeout(this.#timer);
-    await this.#running;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#running, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   /** Claims and handles one batch; returns how many messages it claimed. */

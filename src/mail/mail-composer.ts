@@ -42,7 +42,7 @@ export class MailComposer {
     const link = prepared.token && `${accountUrl}#${prepared.purpose === 'password_reset' ? 'reset' : 'verify'}=${prepared.token}`;
     const { data } = mail;
     const values: Record<string, string> = {
-      email: mail.to,
+      email: prepared.to,
       accountUrl,
       link: link ?? accountUrl,
       device: known(data.browser) || known(data.os) ? words.device(data.browser ?? '?', data.os ?? '?') : words.unknownDevice,
@@ -57,7 +57,7 @@ export class MailComposer {
     return {
       messageId: `<${mail.id}@${this.#host}>`,
       from: this.options.from,
-      to: mail.to,
+      to: prepared.to,
       ...rendered,
       ...(link && { link }),
       label: `${new Date(mail.createdAt).toISOString().replace(/[:.]/g, '-')}-${mail.kind}-${mail.id}`,

@@ -120,6 +120,17 @@ describe('password reset by e-mail, delivered to a real SMTP server', () => {
     expect(sink.to(unknownEmail)).toHaveLength(0);
   });
 
+  it('mails the account\'s own address, never the spelling typed into the form', async () => {
+    const { email } = await signedIn(server.url);
+    // Full-width letters compare equal to the account's address (NFKC), but may be another mailbox.
+    const lookalike = email.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    expect(lookalike).not.toBe(email);
+    expect((await forgot(lookalike)).status).toBe(202);
+    const message = await resetMail(email);
+    expect(message.to).toBe(email);
+    expect(message.text).toContain(email);
+  });
+
   it('rejects malformed requests with 400, never 500', async () => {
     const client = new BrowserClient(server.url);
     expectError(await client.request('POST', '/auth/password/forgot', {}), 400, 'invalid_request');
