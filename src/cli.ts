@@ -1,3 +1,4 @@
+import { clientsCommand } from './cli/clients.ts';
 import { configCommand } from './cli/config-check.ts';
 import { UsageError, withStore, type Command } from './cli/command.ts';
 import { keysCommand } from './cli/keys.ts';
@@ -29,6 +30,7 @@ const commands: Record<string, Command> = {
   users: usersCommand,
   sessions: sessionsCommand,
   mail: mailCommand,
+  clients: clientsCommand,
   gc: {
     summary: 'delete expired sessions, old events and retired keys now',
     usage: 'latchkey gc',

@@ -35,6 +35,11 @@ export interface Config {
   readonly shutdownTimeout: number;
   /** E-mail: transport, alerts, links and their limits (src/mail/mail-config.ts). */
   readonly mail: MailConfig;
+  /**
+   * `LATCHKEY_PASSWORD_GRANT` (default `false`): whether `/oauth/token` accepts `grant_type=password`.
+   * RFC 9700 §2.4 says the password grant must not be used; apps sign in with the code flow instead.
+   */
+  readonly passwordGrant: boolean;
 }
 
 export interface HttpConfig {
@@ -117,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: read.choice('LATCHKEY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
     mail: loadMailConfig(read, issuer, path.resolve(read.string('LATCHKEY_DATA_DIR', './data'))),
+    passwordGrant: read.bool('LATCHKEY_PASSWORD_GRANT', false),
   };
   return Object.freeze(config);
 }

@@ -15,7 +15,10 @@ import { openRateLimiter } from './http/open-rate-limiter.ts';
 import { SecurityEventSink } from './http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
+import { KyselyOAuthStore } from './oauth/kysely-oauth-store.ts';
+import { OpenIdProvider } from './oauth/provider.ts';
 import { serverLogger } from './server/logger.ts';
+import { KyselyStore } from './store/kysely-store.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createTokenVerifier } from './verify/token-verifier.ts';
@@ -94,7 +97,17 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const limiter = await openRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
   const throttle = new LoginThrottle(limiter, config.throttle, auth);
   const mail = accountMail(config, { store, clock, secret, auth, limiter, passwords });
-  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, accountMail: mail.services };
+  const oauth = new OpenIdProvider({
+    store: new KyselyOAuthStore(kyselyOf(store)),
+    auth,
+    keys,
+    clock,
+    issuer: config.issuer,
+    accessTtl: config.session.accessTtl,
+    passwordGrant: config.passwordGrant,
+    secret: secret.refreshMacKey,
+  });
+  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, accountMail: mail.services };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
   const served = options.logger === undefined ? serverLogger(config.logLevel) : undefined;
@@ -124,4 +137,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     },
     flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
+}
+
+/** The Kysely instance under a store: the OAuth tables live in the same database. */
+function kyselyOf(store: Store) {
+  if (!(store instanceof KyselyStore)) throw new Error('latchkey needs its own KyselyStore (openStore) to serve OAuth');
+  return store.database;
 }

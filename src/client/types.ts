@@ -32,6 +32,8 @@ export interface SessionInfo {
   readonly userAgent: string;
   readonly deviceId: string | null;
   readonly device: Device;
+  /** The app whose sign-in (authorization code flow) started this session; `null` for a sign-in to latchkey itself. */
+  readonly app?: { readonly clientId: string; readonly name: string } | null;
 }
 
 /** The kinds of security event the server records. */

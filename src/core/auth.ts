@@ -3,7 +3,7 @@ import type { NewEvent, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { checkDeviceBinding } from './device-binding.ts';
 import { deviceFingerprint, parseDevice } from './device.ts';
-import { fail, type LatchkeyError } from './errors.ts';
+import { fail, LatchkeyError } from './errors.ts';
 import type { KeyRing } from './key-ring.ts';
 import { passwordProblem } from './password-policy.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -50,6 +50,16 @@ export interface AccessClaims {
   readonly roles?: readonly string[];
   /** Whether the user has verified the account's e-mail address (an extension to RFC 9068's list). */
   readonly email_verified: boolean;
+  /** RFC 9068 §2.2: the OAuth client the token was issued to (sessions started by a code exchange). */
+  readonly client_id?: string;
+  /** The scope granted to that client, space-separated. */
+  readonly scope?: string;
+}
+
+/** The app and scope of a session started by an OAuth code exchange (src/oauth/). */
+export interface ClientGrant {
+  readonly clientId: string;
+  readonly scope: string;
 }
 
 export type SignOutScope = 'others' | 'all';
@@ -121,7 +131,7 @@ export class Auth {
    * token ends the session (`refresh_token_reuse`).
    * @throws invalid_grant
    */
-  async refresh(token: string, request: RequestContext): Promise<IssuedTokens> {
+  async refresh(token: string, request: RequestContext, clientId: string | null = null): Promise<IssuedTokens> {
     const parsed = this.o.refreshTokens.parse(token);
     const found = parsed && (await this.o.store.findSessionWithUser(parsed.sessionId)); // one query for both
     let session = found?.session;
@@ -130,6 +140,8 @@ export class Auth {
     if (!isLive(session, now)) throw badGrant();
     const user = found?.user;
     if (!user || user.disabledAt !== null) throw badGrant();
+    // A refresh token started by a code exchange is bound to its client (RFC 9700 §4.14).
+    if ((session.clientId ?? null) !== null && session.clientId !== clientId) throw badGrant();
 
     if (parsed.counter === session.counter) {
       const verdict = checkDeviceBinding(session, request, this.o.policy);
@@ -271,7 +283,20 @@ export class Auth {
     return written.revoked;
   }
 
-  private async startSession(user: UserRecord, request: RequestContext): Promise<IssuedTokens> {
+  /**
+   * Starts a session for a user who proved who they are elsewhere (an OAuth authorization code),
+   * under the same rules as a login (device replacement, limit, new-device event), bound to the app.
+   * @throws invalid_grant when the user no longer exists or is disabled
+   */
+  async startClientSession(userId: string, request: RequestContext, grant: ClientGrant): Promise<IssuedTokens> {
+    const user = await this.o.store.findUserById(userId);
+    if (!user || user.disabledAt !== null) throw fail('invalid_grant', 'The account is not active.');
+    return this.startSession(user, request, grant).catch((err: unknown) => {
+      throw err instanceof LatchkeyError && err.code === 'invalid_credentials' ? fail('invalid_grant', 'The account is not active.') : err;
+    });
+  }
+
+  private async startSession(user: UserRecord, request: RequestContext, grant?: ClientGrant): Promise<IssuedTokens> {
     const device = parseDevice(request.userAgent);
     const now = this.o.clock.now();
     const session: Session = {
@@ -290,6 +315,7 @@ export class Auth {
       deviceId: request.deviceId,
       revokedAt: null,
       revokeReason: null,
+      ...(grant && { clientId: grant.clientId, scope: grant.scope }),
     };
     const events = await this.o.store.transaction(async (store) => {
       // A disable that committed while the password was being checked must win over this login.
@@ -304,7 +330,7 @@ export class Auth {
       await this.endSessions(replaced, 'replaced', request, [], store);
       await this.endSessions(evicted, 'limit', request, [], store);
       await store.insertSession(session);
-      const events = [this.event('login', user.id, session.id, request)];
+      const events = [this.event('login', user.id, session.id, request, grant ? { clientId: grant.clientId } : null)];
       if (await store.rememberDevice(user.id, deviceFingerprint(device, request.deviceId), now)) {
         events.push(this.event('new_device', user.id, session.id, request, { ...device }));
       }
@@ -337,6 +363,7 @@ export class Auth {
       sid: session.id,
       ...(user.roles.length > 0 && { roles: user.roles }),
       email_verified: Boolean(user.emailVerifiedAt),
+      ...(session.clientId && { client_id: session.clientId, scope: session.scope ?? '' }),
     };
     return {
       accessToken: this.o.keys.sign(claims),

@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'invalid_token'
   | 'not_found'
   | 'unsupported_grant_type'
+  | 'invalid_client'
+  | 'insufficient_scope'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'service_unavailable'

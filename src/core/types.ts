@@ -57,6 +57,10 @@ export interface Session {
   readonly deviceId: string | null;
   readonly revokedAt: number | null;
   readonly revokeReason: string | null;
+  /** The OAuth client (app) whose code exchange started the session; `null`/absent for a login. */
+  readonly clientId?: string | null;
+  /** The scope granted to that client, space-separated; `null`/absent for a login. */
+  readonly scope?: string | null;
 }
 
 export type EventType =

@@ -46,6 +46,11 @@ const sessionShape = {
         type: { type: 'string', enum: ['desktop', 'mobile', 'tablet', 'unknown'] },
       },
     },
+    app: {
+      type: ['object', 'null'],
+      description: 'the app (OAuth client) whose sign-in started this session; null for a sign-in to latchkey itself',
+      properties: { clientId: { type: 'string' }, name: { type: 'string' } },
+    },
   },
 } as const;
 

@@ -16,6 +16,8 @@ import type { LoginThrottle } from './login-throttle.ts';
 import { metadataRoutes } from './metadata-routes.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { openApi } from './openapi.ts';
+import type { OpenIdProvider } from '../oauth/provider.ts';
+import { openIdRoutes } from '../oauth/openid-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import { installObservability, requestId } from './observability.ts';
 import { drainConnectionsOnClose } from '../lifecycle.ts';
@@ -37,6 +39,8 @@ export interface Services {
   readonly throttle: LoginThrottle;
   /** Password reset, e-mail verification and change; their routes exist only when present. */
   readonly accountMail?: AccountMailServices;
+  /** The OpenID Provider: authorization code flow, OIDC (src/oauth/). */
+  readonly oauth: OpenIdProvider;
 }
 
 /**
@@ -46,7 +50,8 @@ export interface Services {
  */
 const SECRET_FIELDS = [
   'password', 'currentPassword', 'newPassword', 'passwordHash',
-  'token', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'id_token',
+  'token', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'id_token', 'id_token_hint',
+  'code_verifier', 'client_secret',
   'authorization', 'cookie', 'cookies', 'secret', 'privateKey', 'private_key', 'key',
 ];
 export const LOG_REDACTIONS = [
@@ -103,6 +108,7 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
   app.register(authRoutes(services), { prefix: '/auth' });
   if (services.accountMail) app.register(accountMailRoutes(services, services.accountMail), { prefix: '/auth' });
   app.register(oauthRoutes(services), { prefix: '/oauth' });
+  app.register(openIdRoutes(services));
   app.register(metadataRoutes(services));
   app.register(accountRoutes());
   return app;

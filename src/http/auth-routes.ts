@@ -102,7 +102,8 @@ export function authRoutes(services: Services): FastifyPluginAsync {
     app.get('/sessions', { schema: authDocs.sessions }, async (request) => {
       const { session } = await caller(request);
       const sessions = await auth.sessions(session.userId);
-      return { sessions: sessions.map((s) => renderSession(s, session.id)) };
+      const apps = await services.oauth.store.clientNames(sessions.flatMap((s) => (s.clientId ? [s.clientId] : [])));
+      return { sessions: sessions.map((s) => renderSession(s, session.id, apps)) };
     });
 
     app.delete<{ Params: { id: string } }>('/sessions/:id', { schema: { ...authDocs.revokeSession, params: sessionParams } }, async (request, reply) => {

@@ -8,6 +8,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_credentials: 401,
   invalid_grant: 401,
   invalid_token: 401,
+  invalid_client: 401,
+  insufficient_scope: 403,
   invalid_origin: 403,
   email_not_verified: 403,
   invalid_link: 400,

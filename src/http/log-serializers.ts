@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** Query parameters whose values are credentials when someone (wrongly) sends them in a URL. */
-const SECRET_PARAMS = new Set(['access_token', 'refresh_token', 'id_token', 'token', 'code', 'password', 'client_secret', 'key', 'secret']);
+const SECRET_PARAMS = new Set(['access_token', 'refresh_token', 'id_token', 'id_token_hint', 'code_verifier', 'token', 'code', 'password', 'client_secret', 'key', 'secret']);
 
 /**
  * `url` with the values of credential-like query parameters replaced by `[redacted]`, for logs.

@@ -1,20 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.ts';
+import { oauthEndpoints } from '../oauth/discovery.ts';
 import type { Services } from './app.ts';
 
 /** The authorization server metadata (RFC 8414) for an issuer: every URL absolute under it. */
-export function authorizationServerMetadata(config: Pick<Config, 'issuer'>) {
-  const base = config.issuer.replace(/\/+$/, '');
-  return Object.freeze({
-    issuer: config.issuer,
-    token_endpoint: `${base}/oauth/token`,
-    jwks_uri: `${base}/.well-known/jwks.json`,
-    revocation_endpoint: `${base}/oauth/revoke`,
-    grant_types_supported: ['password', 'refresh_token'],
-    response_types_supported: [],
-    token_endpoint_auth_methods_supported: ['none'],
-    revocation_endpoint_auth_methods_supported: ['none'],
-  });
+export function authorizationServerMetadata(config: Pick<Config, 'issuer' | 'passwordGrant'>) {
+  return Object.freeze(oauthEndpoints(config));
 }
 
 const stringList = { type: 'array', items: { type: 'string' } } as const;
@@ -34,6 +25,7 @@ export function metadataRoutes({ config }: Services): FastifyPluginAsync {
               type: 'object',
               properties: {
                 issuer: { type: 'string' },
+                authorization_endpoint: { type: 'string' },
                 token_endpoint: { type: 'string' },
                 jwks_uri: { type: 'string' },
                 revocation_endpoint: { type: 'string' },
@@ -41,6 +33,10 @@ export function metadataRoutes({ config }: Services): FastifyPluginAsync {
                 response_types_supported: stringList,
                 token_endpoint_auth_methods_supported: stringList,
                 revocation_endpoint_auth_methods_supported: stringList,
+                response_modes_supported: stringList,
+                code_challenge_methods_supported: stringList,
+                scopes_supported: stringList,
+                authorization_response_iss_parameter_supported: { type: 'boolean' },
               },
             },
           },

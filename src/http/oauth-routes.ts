@@ -15,6 +15,11 @@ interface TokenParams {
   username?: string;
   password?: string;
   refresh_token?: string;
+  code?: string;
+  redirect_uri?: string;
+  code_verifier?: string;
+  client_id?: string;
+  client_secret?: string;
 }
 interface RevokeParams {
   token?: string;
@@ -22,18 +27,22 @@ interface RevokeParams {
 }
 
 const tokenSchema = {
-  summary: 'Token endpoint (RFC 6749): password grant and refresh-token grant; the refresh token rotates on every use',
+  summary: 'Token endpoint (RFC 6749): authorization code grant with PKCE, refresh-token grant (bound to its client), password grant when LATCHKEY_PASSWORD_GRANT=true; the refresh token rotates on every use',
   tags,
   consumes: [FORM, 'application/json'],
   body: {
     type: 'object',
     properties: {
-      grant_type: { type: 'string', enum: ['password', 'refresh_token'], maxLength: 64 },
+      grant_type: { type: 'string', enum: ['authorization_code', 'password', 'refresh_token'], maxLength: 64 },
+      code: text(256, 'grant_type=authorization_code'),
+      redirect_uri: text(2048, 'grant_type=authorization_code: as in the authorization request'),
+      code_verifier: text(256, 'grant_type=authorization_code: the PKCE verifier (RFC 7636)'),
+      client_secret: text(256, 'client_secret_post, for confidential clients'),
       username: text(320, 'grant_type=password: the e-mail address'),
       password: text(4096, 'grant_type=password'),
       refresh_token: text(512, 'grant_type=refresh_token'),
       scope: text(1000, 'ignored'),
-      client_id: text(200, 'ignored: public clients need no client authentication'),
+      client_id: text(200, 'the client; required for the authorization code grant and for refresh tokens it issued'),
     },
   },
   response: {
@@ -45,6 +54,8 @@ const tokenSchema = {
         token_type: { type: 'string', enum: ['Bearer'] },
         expires_in: { type: 'integer' },
         refresh_token: { type: 'string', description: 'one-time use: send it to get the next pair' },
+        scope: { type: 'string', description: 'authorization code grant: the granted scope' },
+        id_token: { type: 'string', description: 'authorization code grant with scope openid (OpenID Connect Core §3.1.3.3)' },
       },
     },
     400: { ...errorBody, description: 'invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)' },
@@ -74,7 +85,7 @@ const revokeSchema = {
  * reuse detection, grace and expiry are the same. Errors follow RFC 6749 §5.2 (`invalid_grant`
  * is 400 here, where the browser API answers 401). Public clients: no client authentication.
  */
-export function oauthRoutes({ auth, verifyAccessToken, throttle }: Services): FastifyPluginAsync {
+export function oauthRoutes({ auth, verifyAccessToken, throttle, oauth, config }: Services): FastifyPluginAsync {
   return async (app) => {
     app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
       try {
@@ -91,10 +102,17 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle }: Services): Fa
     app.post<{ Body: TokenParams | undefined }>('/token', { schema: tokenSchema }, async (request) => {
       const params = request.body ?? {};
       let tokens: IssuedTokens;
+      const credentials = { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret };
       switch (params.grant_type) {
         case undefined:
           throw fail('invalid_request', 'grant_type is required.');
+        case 'authorization_code': {
+          const client = await oauth.authenticateClient(credentials);
+          if (!client) throw fail('invalid_request', 'client_id is required.');
+          return oauth.exchange(client, params, requestContext(request));
+        }
         case 'password': {
+          if (!config.passwordGrant) throw fail('unsupported_grant_type', 'The password grant is off on this server (LATCHKEY_PASSWORD_GRANT); sign in with the authorization code flow.');
           const { username, password } = params;
           if (!username || !password) throw fail('invalid_request', 'grant_type=password needs username and password.');
           const context = requestContext(request);
@@ -105,12 +123,13 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle }: Services): Fa
           const refreshToken = params.refresh_token;
           if (!refreshToken) throw fail('invalid_request', 'grant_type=refresh_token needs refresh_token.');
           const context = requestContext(request);
+          const client = await oauth.authenticateClient(credentials, { unknownIsAnonymous: true });
           await throttle.refresh(context);
-          tokens = await auth.refresh(refreshToken, context);
+          tokens = await auth.refresh(refreshToken, context, client?.id ?? null);
           break;
         }
         default:
-          throw fail('unsupported_grant_type', 'grant_type must be "password" or "refresh_token".');
+          throw fail('unsupported_grant_type', 'grant_type must be "authorization_code" or "refresh_token".');
       }
       return { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn, refresh_token: tokens.refreshToken };
     });
@@ -144,10 +163,11 @@ function oauthErrorHandler(error: FastifyError | LatchkeyError, request: Fastify
   if (error instanceof LatchkeyError) {
     if (error.code === 'invalid_credentials') return sendError(reply, 'invalid_grant', 'The username or the password is wrong.', 400);
     if (error.code === 'invalid_grant') return sendError(reply, 'invalid_grant', error.description, 400);
+    if (error.code === 'invalid_client' && request.headers.authorization) reply.header('www-authenticate', 'Basic realm="latchkey"');
   } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return sendError(reply, 'invalid_request', `Send the parameters as ${FORM} (or application/json).`, 400);
   } else if (error.validation?.[0]?.instancePath === '/grant_type' && error.validation[0].keyword === 'enum') {
-    return sendError(reply, 'unsupported_grant_type', 'grant_type must be "password" or "refresh_token".');
+    return sendError(reply, 'unsupported_grant_type', 'grant_type must be "authorization_code" or "refresh_token".');
   }
   return errorHandler(error, request, reply);
 }

@@ -13,7 +13,8 @@ export function renderUser(user: User) {
   };
 }
 
-export function renderSession(session: Session, currentSessionId: string) {
+/** `appNames`: the name of each OAuth client by id, for sessions an app started (`app`). */
+export function renderSession(session: Session, currentSessionId: string, appNames: ReadonlyMap<string, string> = new Map()) {
   return {
     id: session.id,
     current: session.id === currentSessionId,
@@ -25,6 +26,7 @@ export function renderSession(session: Session, currentSessionId: string) {
     userAgent: session.userAgent,
     deviceId: session.deviceId,
     device: session.device,
+    app: session.clientId ? { clientId: session.clientId, name: appNames.get(session.clientId) ?? session.clientId } : null,
   };
 }
 

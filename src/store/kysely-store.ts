@@ -20,8 +20,8 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
-  /** The Kysely instance, for a dialect's own store (store/postgres-store.ts) to override a method with SQL of its own. */
-  protected get database(): Kysely<Database> {
+  /** The Kysely instance: for a dialect's own store (store/postgres-store.ts) to override a method with SQL of its own, and for the OAuth tables (src/oauth/kysely-oauth-store.ts). */
+  get database(): Kysely<Database> {
     return this.db;
   }
 
@@ -106,6 +106,8 @@ export class KyselyStore implements Store {
         device_id: s.deviceId,
         revoked_at: s.revokedAt,
         revoke_reason: s.revokeReason,
+        client_id: s.clientId ?? null,
+        scope: s.scope ?? null,
       })
       .execute();
   }
@@ -346,6 +348,7 @@ function toSession(r: Selectable<SessionsTable>): Session {
     deviceId: r.device_id,
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
     revokeReason: r.revoke_reason,
+    ...(r.client_id !== null && { clientId: r.client_id, scope: r.scope }),
   };
 }
 

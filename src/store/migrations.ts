@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { mailAndAccountLinks } from './migration-013-mail.ts';
+import { oauthMigration } from '../oauth/oauth-migration.ts';
 
 /**
  * The schema's history, frozen in time: a migration is never edited once released, only followed
@@ -84,6 +85,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '2026-11-30-013-mail-and-account-links': mailAndAccountLinks,
+  '2026-11-30-016-oauth-clients-codes': oauthMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

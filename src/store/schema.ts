@@ -43,6 +43,9 @@ export interface SessionsTable {
   device_id: string | null;
   revoked_at: number | null;
   revoke_reason: string | null;
+  /** Added by migration 2026-11-30-016: the OAuth client of a session started by a code exchange. */
+  client_id: string | null;
+  scope: string | null;
 }
 
 export interface EventsTable {

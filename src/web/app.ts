@@ -4,6 +4,7 @@
  * Served as one ES module transpiled by the server (src/http/account-routes.ts); no build step.
  */
 import { AuthError, createAuthClient, type SessionInfo } from '../client/index.ts';
+import { authorizeFlow } from './authorize-flow.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { SHOWN_EVENT_TYPES } from './describe-event.ts';
 import { deviceName } from './device-name.ts';
@@ -26,6 +27,8 @@ const view = {
   events: byId('events', HTMLOListElement),
 };
 const signInForm = byId('sign-in-form', HTMLFormElement);
+/** Set when this page is an app's sign-in page (`/oauth/authorize`): signing in goes on to the app. */
+const authorize = authorizeFlow(auth, { showSignIn, notify });
 const passwordForm = byId('password-form', HTMLFormElement);
 
 function notify(message: string, warning = false): void {
@@ -46,6 +49,7 @@ function showSignIn(message = '', warning = false): void {
 }
 
 function showAccount(): void {
+  if (authorize) return void authorize.afterSignIn(); // an app's sign-in page: every way of signing in goes on to the app
   view.loading.hidden = true;
   view.signIn.hidden = true;
   view.account.hidden = false;
@@ -217,16 +221,19 @@ function capitalize(text: string): string {
 const mailView = accountMailView({ auth, notify, showSignIn, failed });
 
 // A reload keeps the user signed in: the refresh cookie brings the session back. A reset link
-// opens the reset form instead; a confirmation link is followed first.
+// opens the reset form instead; a confirmation link is followed first. On an app's sign-in page
+// (`/oauth/authorize`) the authorize flow takes over.
 async function start(): Promise<void> {
-  if (await mailView.handleUrl()) return;
+  if (!authorize && (await mailView.handleUrl())) return;
   const session = await auth.restore();
-  if (session) showAccount();
+  if (authorize) await authorize.start();
+  else if (session) showAccount();
   else showSignIn(view.notice.textContent ?? '', view.notice.classList.contains('warning'));
 }
 
 // A link opened in a tab that shows the page already only changes the fragment.
 window.addEventListener('hashchange', () => {
+  if (authorize) return;
   void mailView.handleUrl().then((tookOver) => {
     if (tookOver) return;
     if (auth.signedIn) showAccount();

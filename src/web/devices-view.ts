@@ -30,7 +30,13 @@ export function deviceItems(sessions: readonly SessionInfo[], now: number, onSig
       h(
         'div',
         {},
-        h('h3', { class: 'device-name', id: headingId }, name, session.current && h('span', { class: 'badge' }, 'This device')),
+        h(
+          'h3',
+          { class: 'device-name', id: headingId },
+          name,
+          session.app && h('span', { class: 'device-app' }, ` · ${session.app.name}`),
+          session.current && h('span', { class: 'badge' }, 'This device'),
+        ),
         h(
           'dl',
           { class: 'facts' },

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserClient, CHROME_LINUX } from '../helpers/browser-client.ts';
 import { ORIGIN, uniqueEmail } from '../helpers/http-auth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 /**
  * Random bodies, headers, cookies and tokens thrown at every route. Whatever arrives, latchkey
@@ -81,6 +81,7 @@ describe('fuzzing every route', () => {
   beforeAll(async () => {
     // Limits high enough that the handlers behind them are reached (the throttle has its own tests).
     server = await startServer({
+      ...PASSWORD_GRANT_ON,
       LATCHKEY_LOGIN_IP_LIMIT: '0',
       LATCHKEY_LOGIN_FAILURE_LIMIT: '0',
       LATCHKEY_REGISTER_IP_LIMIT: '0',

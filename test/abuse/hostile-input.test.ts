@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTML_CSP } from '../../src/http/security-headers.ts';
 import { BrowserClient, CHROME_LINUX } from '../helpers/browser-client.ts';
 import { decodeJwt, expectError, PASSWORD, refreshCookie, signedIn, uniqueEmail } from '../helpers/http-auth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 /** Sends `raw` bytes on a fresh socket and returns the status and parsed JSON body of the answer. */
 async function rawRequest(url: string, raw: string): Promise<{ status: number; headers: string; body: unknown }> {
@@ -26,7 +26,7 @@ describe('hostile input gets clear 4xx answers in the standard shape', () => {
   let server: TestServer;
   let client: BrowserClient;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(PASSWORD_GRANT_ON);
     client = new BrowserClient(server.url, { 'user-agent': CHROME_LINUX });
   });
   afterAll(() => server.close());
@@ -114,7 +114,7 @@ describe('hostile input gets clear 4xx answers in the standard shape', () => {
 describe('response hardening', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(PASSWORD_GRANT_ON);
   });
   afterAll(() => server.close());
 
@@ -175,7 +175,7 @@ describe('response hardening', () => {
     const cookie = refreshCookie((await client.refresh()).setCookie);
     expect(cookie.attributes).toEqual({ 'max-age': expect.stringMatching(/^\d+$/), path: '/auth', httponly: true, samesite: 'Strict' });
     expect(Number(cookie.attributes['max-age'])).toBeGreaterThan(3600);
-    const secure = await startServer({ LATCHKEY_ISSUER: 'https://auth.example.com' });
+    const secure = await startServer({ ...PASSWORD_GRANT_ON, LATCHKEY_ISSUER: 'https://auth.example.com' });
     try {
       const browser = new BrowserClient(secure.url, { 'user-agent': CHROME_LINUX });
       await browser.register(email, PASSWORD);

@@ -3,6 +3,7 @@ import { LOG_REDACTIONS } from '../../src/http/app.ts';
 import { BrowserClient, CHROME_LINUX } from '../helpers/browser-client.ts';
 import { refreshCookie, uniqueEmail } from '../helpers/http-auth.ts';
 import { startLoggedServer, type LoggedServer } from './logged-server.ts';
+import { PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 const PASSWORD = 'ultraviolet lanterns 4711';
 const WRONG = 'infrared lanterns 1174';
@@ -12,7 +13,7 @@ describe('secrets never reach the log (debug level, production logger configurat
   const secrets: string[] = [PASSWORD, WRONG];
 
   beforeAll(async () => {
-    server = await startLoggedServer({ LATCHKEY_LOGIN_FAILURE_LIMIT: '2', LATCHKEY_REFRESH_GRACE: '0' }, { level: 'trace' });
+    server = await startLoggedServer({ ...PASSWORD_GRANT_ON, LATCHKEY_LOGIN_FAILURE_LIMIT: '2', LATCHKEY_REFRESH_GRACE: '0' }, { level: 'trace' });
   });
   afterAll(() => server.close());
 

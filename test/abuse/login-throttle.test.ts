@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { BrowserClient, CHROME_LINUX } from '../helpers/browser-client.ts';
 import { expectError, PASSWORD, uniqueEmail } from '../helpers/http-auth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 /** A browser behind the trusted loopback proxy, seen by latchkey as coming from `ip`. */
 const from = (url: string, ip: string) => new BrowserClient(url, { 'user-agent': CHROME_LINUX, 'x-forwarded-for': ip });
@@ -39,7 +39,7 @@ describe('login throttling (in memory)', () => {
   let clock: ManualClock;
   beforeAll(async () => {
     clock = new ManualClock(Date.parse('2026-05-01T08:00:00Z'));
-    server = await startServer({ ...LIMITS, LATCHKEY_REGISTER_IP_LIMIT: '1000' }, { clock });
+    server = await startServer({ ...PASSWORD_GRANT_ON, ...LIMITS, LATCHKEY_REGISTER_IP_LIMIT: '1000' }, { clock });
   });
   afterAll(() => server.close());
 
@@ -133,6 +133,7 @@ describe('sign-up and token endpoint limits', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({
+      ...PASSWORD_GRANT_ON,
       LATCHKEY_TRUST_PROXY: 'loopback',
       LATCHKEY_REGISTER_IP_LIMIT: '3',
       LATCHKEY_REFRESH_IP_LIMIT: '4',
@@ -186,7 +187,7 @@ describe('sign-up and token endpoint limits', () => {
 describe('password change shares the account+IP count', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ LATCHKEY_TRUST_PROXY: 'loopback' }, { clock: new ManualClock(Date.parse('2026-05-01T08:00:00Z')) });
+    server = await startServer({ ...PASSWORD_GRANT_ON, LATCHKEY_TRUST_PROXY: 'loopback' }, { clock: new ManualClock(Date.parse('2026-05-01T08:00:00Z')) });
   });
   afterAll(() => server.close());
 

@@ -22,6 +22,12 @@ export const PER_IP_LIMITS_OFF: Readonly<Record<string, string>> = {
   LATCHKEY_REFRESH_IP_LIMIT: '0',
 };
 
+/**
+ * `grant_type=password` is off by default (RFC 9700 §2.4: apps use the code flow). Suites that
+ * test it, or use it to get tokens quickly, turn it on as an existing deployment would.
+ */
+export const PASSWORD_GRANT_ON: Readonly<Record<string, string>> = { LATCHKEY_PASSWORD_GRANT: 'true' };
+
 export interface TestServer {
   readonly url: string;
   readonly latchkey: Latchkey;

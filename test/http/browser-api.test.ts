@@ -268,8 +268,9 @@ describe('browser API over HTTP', () => {
       expect(sessions.map((s) => s.id)).toEqual([laptopSid, firefoxSid, phoneSid]);
       for (const s of sessions) {
         expect(Object.keys(s).sort()).toEqual(
-          ['createdAt', 'current', 'device', 'deviceId', 'expiresAt', 'id', 'ip', 'lastActiveAt', 'lastIp', 'userAgent'].sort(),
+          ['app', 'createdAt', 'current', 'device', 'deviceId', 'expiresAt', 'id', 'ip', 'lastActiveAt', 'lastIp', 'userAgent'].sort(),
         );
+        expect(s.app).toBeNull(); // signed in to latchkey itself, not through an app (src/oauth/)
         expect(s).toMatchObject({ createdAt: expect.stringMatching(ISO), lastActiveAt: expect.stringMatching(ISO), expiresAt: expect.stringMatching(ISO), ip: '127.0.0.1', lastIp: '127.0.0.1' });
       }
       expect(sessions.map((s) => s.current)).toEqual([false, false, true]);

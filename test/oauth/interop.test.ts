@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { PASSWORD, uniqueEmail } from '../helpers/http-auth.ts';
-import { ISSUER, startServer, type TestServer } from '../helpers/server.ts';
+import { ISSUER, startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 /**
  * Unmodified third-party clients against a real latchkey: oauth4webapi does discovery, the password
@@ -26,7 +26,7 @@ describe('interop: oauth4webapi and jose against a running latchkey', () => {
   } as const;
 
   beforeAll(async () => {
-    server = await startServer({ LATCHKEY_KEY_ACTIVATION_DELAY: '0' }); // a rotated key signs at once
+    server = await startServer({ ...PASSWORD_GRANT_ON, LATCHKEY_KEY_ACTIVATION_DELAY: '0' }); // a rotated key signs at once
     const response = await oauth.discoveryRequest(new URL(ISSUER), { ...options, algorithm: 'oauth2' });
     as = await oauth.processDiscoveryResponse(new URL(ISSUER), response);
   });
@@ -59,10 +59,12 @@ describe('interop: oauth4webapi and jose against a running latchkey', () => {
       token_endpoint: `${ISSUER}/oauth/token`,
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
       jwks_uri: `${ISSUER}/.well-known/jwks.json`,
-      grant_types_supported: ['password', 'refresh_token'],
-      token_endpoint_auth_methods_supported: ['none'],
+      authorization_endpoint: `${ISSUER}/oauth/authorize`,
+      grant_types_supported: ['password', 'authorization_code', 'refresh_token'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['none'],
-      response_types_supported: [],
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
     });
   });
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_LINUX } from '../helpers/browser-client.ts';
 import { signedIn } from '../helpers/http-auth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 const ISSUER = 'https://auth.example.com/tenant-a';
 
 describe('RFC 8414 metadata and the OpenAPI document', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ LATCHKEY_ISSUER: ISSUER, LATCHKEY_COOKIE_SECURE: 'false' });
+    server = await startServer({ ...PASSWORD_GRANT_ON, LATCHKEY_ISSUER: ISSUER, LATCHKEY_COOKIE_SECURE: 'false' });
   });
   afterAll(() => server.close());
 
@@ -18,13 +18,18 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await res.json()).toEqual({
       issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}/oauth/authorize`,
       token_endpoint: `${ISSUER}/oauth/token`,
       jwks_uri: `${ISSUER}/.well-known/jwks.json`,
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
-      grant_types_supported: ['password', 'refresh_token'],
-      response_types_supported: [],
-      token_endpoint_auth_methods_supported: ['none'],
+      grant_types_supported: ['password', 'authorization_code', 'refresh_token'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['none'],
+      scopes_supported: ['openid', 'email', 'profile', 'offline_access'],
+      authorization_response_iss_parameter_supported: true,
     });
   });
 
@@ -42,13 +47,15 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
         'POST /oauth/token', 'POST /oauth/revoke', 'GET /.well-known/oauth-authorization-server', 'GET /.well-known/jwks.json',
         'GET /healthz', 'GET /readyz',
         'POST /auth/password/forgot', 'POST /auth/password/reset', 'POST /auth/email/verification', 'POST /auth/email/verify', 'POST /auth/email',
+        'GET /oauth/authorize', 'POST /oauth/authorize/continue', 'GET /oauth/userinfo', 'GET /oauth/logout',
+        'GET /.well-known/openid-configuration',
       ]),
     );
     expect(routes).not.toContain('GET /openapi.json');
     const token = doc.paths['/oauth/token']!.post;
     expect(Object.keys(token.requestBody.content)).toEqual(['application/x-www-form-urlencoded', 'application/json']);
     expect(Object.keys(token.responses['200'].content['application/json'].schema.properties).sort()).toEqual([
-      'access_token', 'expires_in', 'refresh_token', 'token_type',
+      'access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type',
     ]);
     expect(doc.paths['/auth/login']!.post.responses['401'].content['application/json'].schema.properties).toHaveProperty('error_description');
     expect(doc.paths['/auth/me']!.get.security).toEqual([{ bearer: [] }]);
@@ -61,9 +68,9 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
     const sessions = await client.request('GET', '/auth/sessions');
     expect(sessions.status).toBe(200);
     expect(Object.keys(sessions.body.sessions[0]).sort()).toEqual(
-      ['createdAt', 'current', 'device', 'deviceId', 'expiresAt', 'id', 'ip', 'lastActiveAt', 'lastIp', 'userAgent'],
+      ['app', 'createdAt', 'current', 'device', 'deviceId', 'expiresAt', 'id', 'ip', 'lastActiveAt', 'lastIp', 'userAgent'],
     );
-    expect(sessions.body.sessions[0]).toMatchObject({ deviceId: null, device: { browser: 'Chrome', os: 'Linux', type: 'desktop' } });
+    expect(sessions.body.sessions[0]).toMatchObject({ app: null, deviceId: null, device: { browser: 'Chrome', os: 'Linux', type: 'desktop' } });
     const events = await client.request('GET', '/auth/events');
     const newDevice = events.body.events.find((e: { type: string }) => e.type === 'new_device');
     expect(newDevice.detail).toMatchObject({ browser: 'Chrome', os: 'Linux', type: 'desktop' });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { BrowserClient, CHROME_LINUX, FIREFOX_WINDOWS } from '../helpers/browser-client.ts';
 import { decodeJwt, expectError, PASSWORD, signedIn, uniqueEmail } from '../helpers/http-auth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 import { postForm, postJson, type OAuthResponse } from './form.ts';
 
 describe('POST /oauth/token and /oauth/revoke (RFC 6749, RFC 7009)', () => {
@@ -13,7 +13,7 @@ describe('POST /oauth/token and /oauth/revoke (RFC 6749, RFC 7009)', () => {
   let revoke: string;
   beforeAll(async () => {
     clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-    server = await startServer({ LATCHKEY_REFRESH_GRACE: '10' }, { clock });
+    server = await startServer({ ...PASSWORD_GRANT_ON, LATCHKEY_REFRESH_GRACE: '10' }, { clock });
     token = `${server.url}/oauth/token`;
     revoke = `${server.url}/oauth/revoke`;
   });
@@ -93,7 +93,7 @@ describe('POST /oauth/token and /oauth/revoke (RFC 6749, RFC 7009)', () => {
       ['a repeated parameter', 'grant_type=password&grant_type=refresh_token&username=a&password=b', 'invalid_request'],
       ['an empty body', '', 'invalid_request'],
       ['an unknown grant type', 'grant_type=client_credentials', 'unsupported_grant_type'],
-      ['the authorization_code grant', 'grant_type=authorization_code&code=x', 'unsupported_grant_type'],
+      ['the authorization_code grant without a client', 'grant_type=authorization_code&code=x', 'invalid_request'],
     ])('%s: 400 %s', async (_name, body, code) => {
       const res = await postForm(token, body);
       expectError(res, 400, code);

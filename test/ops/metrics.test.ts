@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { ROOT } from '../cli/run-cli.ts';
 import { sample, startLoggedServer, type LoggedServer } from './logged-server.ts';
+import { PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const DEVICE = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -14,7 +15,7 @@ let server: LoggedServer;
 let url: string;
 
 beforeAll(async () => {
-  server = await startLoggedServer();
+  server = await startLoggedServer(PASSWORD_GRANT_ON);
   // A route that answers 429 the way every rate limit does, so the rate-limit counter's plumbing is
   // tested whatever limits the server has (the login throttle is tested below when it exists).
   server.latchkey.app.get('/ops-test/limited', async (_request, reply) =>
@@ -97,7 +98,7 @@ describe('/metrics', () => {
   });
 
   it('uses a registry of its own: two servers in one process never share counts', async () => {
-    const other = await startLoggedServer();
+    const other = await startLoggedServer(PASSWORD_GRANT_ON);
     try {
       const otherText = await other.latchkey.metrics!.registry.metrics();
       expect(sample(otherText, 'latchkey_logins_total', { outcome: 'success' })).toBe(0);

@@ -3,7 +3,7 @@ import { systemClock } from '../../src/core/clock.ts';
 import { LatchkeyError } from '../../src/core/errors.ts';
 import { MAX_ROLES, UserAdmin } from '../../src/core/user-admin.ts';
 import { BrowserClient } from '../helpers/browser-client.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const MOBILE_DEVICE = '8b0f3c52-2f3e-4d7a-9c1e-5a6b7c8d9e0f';
@@ -12,7 +12,7 @@ let server: TestServer;
 let admin: UserAdmin;
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer(PASSWORD_GRANT_ON);
   admin = new UserAdmin(server.latchkey.store, server.latchkey.auth, systemClock);
 });
 afterAll(() => server?.close());

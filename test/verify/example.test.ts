@@ -4,7 +4,7 @@ import { buildResourceServer } from '../../examples/resource-server.ts';
 import { createVerifier } from 'latchkey/verify';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { PASSWORD, uniqueEmail } from '../helpers/http-auth.ts';
-import { ISSUER, startServer, type TestServer } from '../helpers/server.ts';
+import { ISSUER, startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 import { postForm } from '../oauth/form.ts';
 
 describe('examples/resource-server.ts against a running latchkey', () => {
@@ -12,7 +12,7 @@ describe('examples/resource-server.ts against a running latchkey', () => {
   let app: FastifyInstance;
   let api: string;
   beforeAll(async () => {
-    latchkey = await startServer();
+    latchkey = await startServer(PASSWORD_GRANT_ON);
     app = buildResourceServer(createVerifier({ issuer: ISSUER, audience: ISSUER, jwksUri: `${latchkey.url}/.well-known/jwks.json` }));
     api = await app.listen({ host: '127.0.0.1', port: 0 });
   });

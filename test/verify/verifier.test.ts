@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, VerifyError, type Verifier, type VerifyErrorCode } from '../../src/verify/index.ts';
 import { PASSWORD, uniqueEmail } from '../helpers/http-auth.ts';
 import { BrowserClient } from '../helpers/browser-client.ts';
-import { ISSUER, startServer, type TestServer } from '../helpers/server.ts';
+import { ISSUER, startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
 import { postForm } from '../oauth/form.ts';
 import { claimsAt, hs256WithPublicKey, serverToken, signJws, unsigned } from './tokens.ts';
 
@@ -30,7 +30,7 @@ describe('latchkey/verify createVerifier against a running latchkey', () => {
     createVerifier({ issuer: ISSUER, audience: ISSUER, jwksUri, fetch: countingFetch, now, ...extra });
 
   beforeAll(async () => {
-    server = await startServer({ LATCHKEY_KEY_ACTIVATION_DELAY: '0' }); // a rotated key signs at once
+    server = await startServer({ ...PASSWORD_GRANT_ON, LATCHKEY_KEY_ACTIVATION_DELAY: '0' }); // a rotated key signs at once
     jwksUri = `${server.url}/.well-known/jwks.json`;
   });
   afterAll(() => server.close());
@@ -177,7 +177,7 @@ describe('latchkey/verify createVerifier against a running latchkey', () => {
 describe.each(['EdDSA', 'RS256'] as const)('a latchkey signing with %s', (alg) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ LATCHKEY_SIGNING_ALG: alg });
+    server = await startServer({ ...PASSWORD_GRANT_ON, LATCHKEY_SIGNING_ALG: alg });
   });
   afterAll(() => server.close());
 
