@@ -112,7 +112,7 @@ export function accountMailView(page: AccountMailPage) {
   function showUser(user: User | null): void {
     byId('resend-verification', HTMLButtonElement).hidden = true;
     const unverified = user !== null && user.emailVerified === false;
-    byId('verify-banner', HTMLDivElement).hidden = !unverified;
+    byId('verify-banner', HTMLElement).hidden = !unverified;
     byId('verify-banner-email', HTMLSpanElement).textContent = user?.email ?? '';
   }
 
