@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { systemClock } from '../src/core/clock.ts';
 import { KeyRing, type LoadedKey, type SigningAlg } from '../src/core/key-ring.ts';
 import { ServerSecret } from '../src/core/server-secret.ts';
-import type { KeyStore, StoredSigningKey } from '../src/store/store.ts';
+import type { KeyStore, StoredSigningKey } from '../src/core/store.ts';
 import { createVerifier } from '../src/verify/index.ts';
 import type { VerifiedClaims } from '../src/verify/token-verifier.ts';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
-import { createLatchkey } from '../src/server.ts';
+import { createLatchkey } from '../src/server/create-latchkey.ts';
 import { openPostgresStore } from '../src/store/postgres.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';

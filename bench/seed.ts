@@ -4,7 +4,7 @@ import { parseDevice } from '../src/core/device.ts';
 import { RefreshTokenCodec } from '../src/core/refresh-token.ts';
 import { ServerSecret } from '../src/core/server-secret.ts';
 import type { Session } from '../src/core/types.ts';
-import type { Store } from '../src/store/store.ts';
+import type { Store } from '../src/core/store.ts';
 
 export const BENCH_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const DEVICE = parseDevice(BENCH_UA);

@@ -13,7 +13,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config.ts';
 import type { Argon2Cost } from '../src/core/passwords.ts';
-import { createLatchkey } from '../src/server.ts';
+import { createLatchkey } from '../src/server/create-latchkey.ts';
 import { createVerifier, fastifyBearer } from '../src/verify/index.ts';
 import { AUDIENCE, ISSUER } from './keys.ts';
 

@@ -9,11 +9,11 @@ import { usersCommand } from './cli/users.ts';
 import { loadConfig } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LatchkeyError } from './core/errors.ts';
-import { collectGarbage } from './gc.ts';
+import { collectGarbage } from './server/sweeper.ts';
 
 /**
  * The `latchkey` command. Exit codes: 0 done, 1 the work failed (bad setting, unknown user, database
- * down...), 2 the command line is wrong. Settings come from the environment (see README).
+ * down...), 2 the command line is wrong. Settings come from the environment (see docs/api.md).
  */
 const commands: Record<string, Command> = {
   serve: serveCommand,
@@ -46,7 +46,7 @@ const commands: Record<string, Command> = {
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   return [
-    'Usage: latchkey <command> [options]   (settings come from the environment; see README)',
+    'Usage: latchkey <command> [options]   (settings come from the environment; see docs/api.md)',
     '',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',

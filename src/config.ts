@@ -3,9 +3,34 @@ import path from 'node:path';
 import type { SessionPolicy } from './core/policy.ts';
 import type { SigningAlg } from './core/key-ring.ts';
 import { loadMailConfig, type MailConfig } from './mail/mail-config.ts';
-import { DEFAULT_THROTTLE, type Limit, type ThrottleSettings } from './http/login-throttle.ts';
 
 /** Everything latchkey reads from its environment, validated once at start and then frozen. */
+/** At most `limit` hits per `window` seconds; `limit: 0` switches the rule off. */
+export interface Limit {
+  readonly limit: number;
+  readonly window: number;
+}
+
+/** The login throttle's rules (settings `LATCHKEY_*_LIMIT` / `LATCHKEY_*_WINDOW`), read by src/rate-limit/login-throttle.ts. */
+export interface ThrottleSettings {
+  /** Failed logins for one account from one client IP (default 5 per 15 min); a success clears it. */
+  readonly loginFailures: Limit;
+  /** Login attempts from one client IP, whatever the account (default 30 per minute). */
+  readonly loginPerIp: Limit;
+  /** Sign-ups from one client IP (default 20 per hour). */
+  readonly registerPerIp: Limit;
+  /** Refreshes (`/auth/refresh`, `grant_type=refresh_token`) from one client IP (default 600 per minute). */
+  readonly refreshPerIp: Limit;
+}
+
+/** The throttle's defaults: what an unset `LATCHKEY_*_LIMIT` / `LATCHKEY_*_WINDOW` means. */
+export const DEFAULT_THROTTLE: ThrottleSettings = Object.freeze({
+  loginFailures: { limit: 5, window: 900 },
+  loginPerIp: { limit: 30, window: 60 },
+  registerPerIp: { limit: 20, window: 3600 },
+  refreshPerIp: { limit: 600, window: 60 },
+});
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -70,7 +95,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export type SettingsReader = ReturnType<typeof reader>;
 
 /**
- * Reads the settings of `../shared/CONTRACT.md` section 4 from `env`.
+ * Reads the settings (docs/api.md, "Settings") from `env`.
  *
  * @throws ConfigError naming the first bad setting.
  * @example

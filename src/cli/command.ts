@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config.ts';
 import { systemClock } from '../core/clock.ts';
 import { UserAdmin } from '../core/user-admin.ts';
-import { createLatchkey, type Latchkey } from '../server.ts';
+import { createLatchkey, type Latchkey } from '../server/create-latchkey.ts';
 import { openStore } from '../store/open-store.ts';
 import type { KyselyStore } from '../store/kysely-store.ts';
 

@@ -20,7 +20,7 @@ export interface EffectiveSetting {
 }
 
 /**
- * Every setting of the contract with the value `config` holds, masked where it is secret:
+ * Every setting (docs/api.md, "Settings") with the value `config` holds, masked where it is secret:
  * `LATCHKEY_SECRET` never shows, and the passwords in `DATABASE_URL` and `REDIS_URL` become `****`.
  */
 export function effectiveSettings(config: Config, env: NodeJS.ProcessEnv): EffectiveSetting[] {

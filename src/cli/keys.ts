@@ -1,7 +1,7 @@
 import { systemClock } from '../core/clock.ts';
 import { KeyRing } from '../core/key-ring.ts';
 import { ServerSecret } from '../core/server-secret.ts';
-import { loadServerSecret } from '../server-secret-file.ts';
+import { loadServerSecret } from '../server/server-secret-file.ts';
 import { iso, parse, UsageError, withStore, type Command } from './command.ts';
 
 /** `latchkey keys list|rotate`: the signing keys every instance shares through the store. */

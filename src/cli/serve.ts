@@ -1,5 +1,5 @@
-import { createLatchkey } from '../server.ts';
-import { closeOnSignals } from '../lifecycle.ts';
+import { createLatchkey } from '../server/create-latchkey.ts';
+import { closeOnSignals } from '../server/lifecycle.ts';
 import type { Command } from './command.ts';
 
 /** `latchkey serve`: the HTTP API until SIGTERM/SIGINT, then a graceful shutdown. */

@@ -1,6 +1,7 @@
 import { AuthError, errorFrom } from './auth-error.ts';
 import { Emitter } from './emitter.ts';
-import { readTabMessage, type TabChannel, type TabLocks, type TabMessage } from './tab-sync.ts';
+import type { TabChannel, TabLocks } from './tab-sync.ts';
+import { TokenKeeper, type AccessToken, type AuthClientEvents } from './token-keeper.ts';
 import type { SecurityEvent, SessionInfo, SignIn, User } from './types.ts';
 
 /** Options of {@link createAuthClient}. Everything but `baseUrl` exists for tests and unusual pages. */
@@ -26,27 +27,6 @@ export interface AuthClientOptions {
   readonly lockName?: string;
 }
 
-/** The events an {@link AuthClient} emits. */
-export interface AuthClientEvents {
-  /** A session started: in this tab (login, restore) or in another tab of the same browser. */
-  'signed-in': { readonly user: User; readonly otherTab: boolean };
-  /**
-   * The session is over; show the sign-in screen. `reason` is `logout` (someone signed out in a tab)
-   * or `revoked` (the server refused the refresh: signed out from another device, expired, or ended
-   * because its refresh token was stolen). Emitted once; the client then stops trying to refresh.
-   */
-  'session-ended': { readonly reason: 'logout' | 'revoked'; readonly otherTab: boolean };
-}
-
-interface AccessToken {
-  readonly value: string;
-  readonly expiresAt: number;
-  readonly lifetime: number;
-  readonly sessionId: string;
-}
-
-type State = 'unknown' | 'signed-in' | 'signed-out';
-
 /**
  * The browser side of latchkey: signs in, keeps the access token in memory (never in storage),
  * refreshes it through the HttpOnly cookie, and manages the account's devices. Create it with
@@ -64,15 +44,7 @@ export class AuthClient {
   private readonly tokenOrigins: ReadonlySet<string>;
   private readonly send: typeof fetch;
   private readonly now: () => number;
-  private readonly locks: TabLocks | null;
-  private readonly channel: TabChannel | null;
-  private readonly lockName: string;
-  private readonly margin: number;
-  private readonly onMessage = (event: { data: unknown }) => this.receive(readTabMessage(event.data));
-  private token: AccessToken | null = null;
-  private currentUser: User | null = null;
-  private state: State = 'unknown';
-  private refreshing: Promise<boolean> | null = null;
+  private readonly keeper: TokenKeeper;
 
   constructor(options: AuthClientOptions = {}) {
     const pageOrigin = globalThis.location?.origin;
@@ -82,28 +54,32 @@ export class AuthClient {
     this.tokenOrigins = new Set([new URL(this.baseUrl).origin, ...(pageOrigin ? [pageOrigin] : []), ...(options.apiOrigins ?? []).map((o) => new URL(o).origin)]);
     this.send = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.now = options.now ?? Date.now;
-    this.locks = options.locks !== undefined ? options.locks : ((globalThis.navigator as { locks?: TabLocks } | undefined)?.locks ?? null);
-    this.channel = options.channel !== undefined ? options.channel : typeof BroadcastChannel === 'function' ? new BroadcastChannel('latchkey') : null;
-    this.lockName = options.lockName ?? 'latchkey-refresh';
     const margin = options.refreshMargin ?? 30;
     if (!(margin >= 0)) throw new TypeError('createAuthClient: refreshMargin must be a number of seconds >= 0.');
-    this.margin = margin * 1000;
-    this.channel?.addEventListener('message', this.onMessage);
+    this.keeper = new TokenKeeper({
+      refresh: () => this.call(this.url('/auth/refresh'), { method: 'POST', credentials: 'include' }),
+      now: this.now,
+      locks: options.locks !== undefined ? options.locks : ((globalThis.navigator as { locks?: TabLocks } | undefined)?.locks ?? null),
+      channel: options.channel !== undefined ? options.channel : typeof BroadcastChannel === 'function' ? new BroadcastChannel('latchkey') : null,
+      lockName: options.lockName ?? 'latchkey-refresh',
+      margin: margin * 1000,
+      emitter: this.emitter,
+    });
   }
 
   /** The signed-in user, or `null`. */
   get user(): User | null {
-    return this.currentUser;
+    return this.keeper.user;
   }
 
   /** True while this tab holds a session. */
   get signedIn(): boolean {
-    return this.state === 'signed-in';
+    return this.keeper.signedIn;
   }
 
   /** The id of this device's session (the `current` one in {@link sessions}), or `null`. */
   get sessionId(): string | null {
-    return this.token?.sessionId ?? null;
+    return this.keeper.token?.sessionId ?? null;
   }
 
   /**
@@ -130,7 +106,7 @@ export class AuthClient {
       credentials: 'include',
     });
     if (!res.ok) throw await errorFrom(res);
-    const signIn = this.accept(await res.json(), startedAt);
+    const signIn = this.keeper.accept(await res.json(), startedAt);
     this.emitter.emit('signed-in', { user: signIn.user, otherTab: false });
     return signIn;
   }
@@ -143,9 +119,9 @@ export class AuthClient {
    * session ? showAccount(session.user) : showSignIn()
    */
   async restore(): Promise<SignIn | null> {
-    if (this.state === 'signed-out') this.state = 'unknown';
-    const token = await this.validToken();
-    return token && this.currentUser ? this.describe(token) : null;
+    this.keeper.reopen();
+    const token = await this.keeper.validToken();
+    return token && this.keeper.user ? this.keeper.describe(token) : null;
   }
 
   /**
@@ -155,7 +131,7 @@ export class AuthClient {
    * await auth.logout()
    */
   async logout(): Promise<void> {
-    const token = this.token;
+    const token = this.keeper.token;
     try {
       await this.call(this.url('/auth/logout'), {
         method: 'POST',
@@ -165,7 +141,7 @@ export class AuthClient {
     } catch {
       // offline: the local session still ends below
     }
-    this.end('logout', true, false);
+    this.keeper.end('logout', true, false);
   }
 
   /**
@@ -226,7 +202,7 @@ export class AuthClient {
    */
   async me(): Promise<User> {
     const { user } = await this.api<{ user: User }>('GET', '/auth/me');
-    this.currentUser = user;
+    this.keeper.user = user;
     return user;
   }
 
@@ -245,123 +221,16 @@ export class AuthClient {
 
   /** Stops listening to the other tabs. */
   close(): void {
-    this.channel?.removeEventListener('message', this.onMessage);
-    this.channel?.close();
+    this.keeper.close();
   }
 
   /** Sends `request` with the token; one refresh and one retry when the token is refused. */
   private async authorized(request: Request, passwordCheck: boolean): Promise<Response> {
-    const token = await this.validToken();
+    const token = await this.keeper.validToken();
     const first = await this.call(withToken(request.clone(), token));
     if (!token || !refusesToken(first, passwordCheck)) return first;
-    if (!(await this.refresh(token.value)) || !this.token) return first;
-    return this.call(withToken(request, this.token));
-  }
-
-  /** The access token to use now, refreshed first when it is missing or about to expire. */
-  private async validToken(): Promise<AccessToken | null> {
-    if (this.state === 'signed-out') return null;
-    const token = this.token;
-    if (token && !this.expiringSoon(token)) return token;
-    try {
-      await this.refresh(token?.value);
-    } catch (err) {
-      // the server could not refresh right now (offline, 503): a token that has not expired still works
-      if (token && this.token === token && this.now() < token.expiresAt) return token;
-      throw err;
-    }
-    return this.token;
-  }
-
-  /** One refresh at a time in this tab (callers share it), and one at a time across tabs (Web Locks). */
-  private refresh(stale: string | undefined): Promise<boolean> {
-    this.refreshing ??= this.refreshAcrossTabs(stale).finally(() => {
-      this.refreshing = null;
-    });
-    return this.refreshing;
-  }
-
-  private async refreshAcrossTabs(stale: string | undefined): Promise<boolean> {
-    const run = async () => {
-      // Another tab may have refreshed while this one waited for the lock and shared its token.
-      if (this.token && this.token.value !== stale && !this.expiringSoon(this.token)) return true;
-      // ...or told this one that the session ended.
-      if (this.state === 'signed-out') return false;
-      return this.refreshNow();
-    };
-    return this.locks ? this.locks.request(this.lockName, run) : run();
-  }
-
-  private async refreshNow(): Promise<boolean> {
-    const startedAt = this.now();
-    const res = await this.call(this.url('/auth/refresh'), { method: 'POST', credentials: 'include' });
-    if (res.ok) {
-      const wasSignedIn = this.state === 'signed-in';
-      const signIn = this.accept(await res.json(), startedAt);
-      if (!wasSignedIn) this.emitter.emit('signed-in', { user: signIn.user, otherTab: false });
-      return true;
-    }
-    const error = await errorFrom(res);
-    if (error.code === 'invalid_grant' || res.status === 401) {
-      this.end('revoked', true, false);
-      return false;
-    }
-    throw error;
-  }
-
-  /** Takes a login/refresh response body: keeps the token in memory and hands it to the other tabs. */
-  private accept(body: unknown, startedAt: number): SignIn {
-    const b = body as { access_token?: unknown; expires_in?: unknown; session_id?: unknown; user?: unknown };
-    if (typeof b.access_token !== 'string' || typeof b.expires_in !== 'number' || typeof b.session_id !== 'string' || typeof b.user !== 'object' || !b.user) {
-      throw new AuthError('invalid_response', 'The server answered a sign-in without a token.', 200);
-    }
-    const lifetime = b.expires_in * 1000;
-    this.token = { value: b.access_token, expiresAt: startedAt + lifetime, lifetime, sessionId: b.session_id };
-    this.currentUser = b.user as User;
-    this.state = 'signed-in';
-    this.post({ kind: 'token', accessToken: this.token.value, expiresAt: this.token.expiresAt, lifetime, sessionId: b.session_id, user: this.currentUser });
-    return this.describe(this.token);
-  }
-
-  /** Forgets the session; tells the app (once) and, unless the news came from one, the other tabs. */
-  private end(reason: 'logout' | 'revoked', tellTabs: boolean, otherTab: boolean): void {
-    const wasSignedIn = this.state === 'signed-in';
-    const sessionId = this.token?.sessionId;
-    this.token = null;
-    this.currentUser = null;
-    this.state = 'signed-out';
-    if (tellTabs && sessionId) this.post({ kind: 'ended', sessionId, reason });
-    if (wasSignedIn) this.emitter.emit('session-ended', { reason, otherTab });
-  }
-
-  private receive(message: TabMessage | undefined): void {
-    if (message?.kind === 'token') {
-      const mine = this.token;
-      if (mine && mine.sessionId === message.sessionId && mine.expiresAt >= message.expiresAt) return;
-      const wasSignedIn = this.state === 'signed-in';
-      this.token = { value: message.accessToken, expiresAt: message.expiresAt, lifetime: message.lifetime, sessionId: message.sessionId };
-      this.currentUser = message.user;
-      this.state = 'signed-in';
-      if (!wasSignedIn) this.emitter.emit('signed-in', { user: message.user, otherTab: true });
-    } else if (message?.kind === 'ended' && this.token?.sessionId === message.sessionId) {
-      this.end(message.reason, false, true);
-    }
-  }
-
-  private post(message: TabMessage): void {
-    try {
-      this.channel?.postMessage(message);
-    } catch {
-      // a closed channel: this tab is going away
-    }
-  }
-
-  private expiringSoon(token: AccessToken): boolean {
-    return this.now() >= token.expiresAt - Math.min(this.margin, token.lifetime / 2);
-  }
-
-  private describe(token: AccessToken): SignIn {
-    return { user: this.currentUser!, sessionId: token.sessionId, expiresIn: Math.max(0, Math.round((token.expiresAt - this.now()) / 1000)) };
+    if (!(await this.keeper.refresh(token.value)) || !this.keeper.token) return first;
+    return this.call(withToken(request, this.keeper.token));
   }
 
   private async api<T>(method: string, path: string, body?: unknown, passwordCheck = false): Promise<T> {

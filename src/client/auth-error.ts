@@ -1,3 +1,12 @@
+import type { ErrorCode } from '../contract/index.ts';
+
+/**
+ * What an {@link AuthError} can say: one of the server's error codes (docs/api.md, "Errors"), or
+ * `network_error` (the server could not be reached) or `invalid_response` (it answered something
+ * unexpected).
+ */
+export type AuthErrorCode = ErrorCode | 'network_error' | 'invalid_response';
+
 /**
  * A refused call to the auth server. `code` is the server's stable `error` code (for example
  * `invalid_credentials`, `weak_password`, `too_many_requests`, `invalid_token`), or `network_error`
@@ -12,7 +21,7 @@ export class AuthError extends Error {
   override readonly name = 'AuthError';
 
   constructor(
-    readonly code: string,
+    readonly code: AuthErrorCode,
     /** Text for humans, from the server's `error_description`. */
     readonly description: string,
     /** The HTTP status; `0` when there was no response. */
@@ -31,11 +40,11 @@ export class AuthError extends Error {
  * if (!res.ok) throw await errorFrom(res)
  */
 export async function errorFrom(response: Response): Promise<AuthError> {
-  let code = 'invalid_response';
+  let code: AuthErrorCode = 'invalid_response';
   let description = `The server answered ${response.status}.`;
   try {
     const body = (await response.json()) as { error?: unknown; error_description?: unknown };
-    if (typeof body.error === 'string') code = body.error;
+    if (typeof body.error === 'string') code = body.error as ErrorCode;
     if (typeof body.error_description === 'string') description = body.error_description;
   } catch {
     // not JSON: keep the generic text

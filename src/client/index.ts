@@ -8,8 +8,9 @@
  * if (!(await auth.restore())) await auth.login(email, password)
  * const res = await auth.fetch('/api/orders')
  */
-export { AuthClient, createAuthClient, type AuthClientEvents, type AuthClientOptions } from './auth-client.ts';
-export { AuthError } from './auth-error.ts';
+export { AuthClient, createAuthClient, type AuthClientOptions } from './auth-client.ts';
+export { AuthError, type AuthErrorCode } from './auth-error.ts';
+export type { AuthClientEvents } from './token-keeper.ts';
 export { createAccountMail, type AccountMail, type AccountMailOptions, type LinkOutcome } from './account-mail.ts';
 export type { TabChannel, TabLocks } from './tab-sync.ts';
 export type { Device, SecurityEvent, SecurityEventType, SessionInfo, SignIn, User } from './types.ts';

@@ -1,69 +1,23 @@
-/** The records the browser API returns (contract, section 3). Times are ISO 8601 strings. */
+import type { DeviceView, EventType, EventView, SessionView, UserView } from '../contract/index.ts';
+
+/** The records the browser API returns (docs/api.md): the server's own wire types. Times are ISO 8601 strings. */
 
 /** A user as `GET /auth/me` shows it. */
-export interface User {
-  readonly id: string;
-  readonly email: string;
-  readonly name?: string;
-  readonly createdAt: string;
-  /** Whether the user followed the confirmation link sent to `email`. */
-  readonly emailVerified?: boolean;
-}
+export type User = UserView;
 
 /** What a device's User-Agent says, parsed by the server at sign-in. */
-export interface Device {
-  readonly browser: string;
-  readonly os: string;
-  readonly type: 'desktop' | 'mobile' | 'tablet' | 'unknown';
-}
+export type Device = DeviceView;
 
 /** One signed-in device, as `GET /auth/sessions` lists it. */
-export interface SessionInfo {
-  readonly id: string;
-  /** True for the session of the caller's own access token ("this device"). */
-  readonly current: boolean;
-  readonly createdAt: string;
-  readonly lastActiveAt: string;
-  readonly expiresAt: string;
-  /** The IP the device signed in from. */
-  readonly ip: string;
-  /** The IP of its latest refresh. */
-  readonly lastIp: string;
-  readonly userAgent: string;
-  readonly deviceId: string | null;
-  readonly device: Device;
-  /** The app whose sign-in (authorization code flow) started this session; `null` for a sign-in to latchkey itself. */
-  readonly app?: { readonly clientId: string; readonly name: string } | null;
-}
+export type SessionInfo = SessionView;
 
 /** The kinds of security event the server records. */
-export type SecurityEventType =
-  | 'login'
-  | 'login_failed'
-  | 'refresh'
-  | 'logout'
-  | 'session_revoked'
-  | 'refresh_token_reuse'
-  | 'suspicious_refresh'
-  | 'ip_changed'
-  | 'password_changed'
-  | 'new_device'
-  | 'registered'
-  | 'password_reset'
-  | 'email_verified'
-  | 'email_change_requested'
-  | 'email_changed';
+export type SecurityEventType = EventType;
 
 /** One security event, as `GET /auth/events` lists it. */
-export interface SecurityEvent {
-  readonly id: string;
+export interface SecurityEvent extends Omit<EventView, 'type'> {
   /** One of {@link SecurityEventType}; a newer server may send types this SDK does not know yet. */
   readonly type: SecurityEventType | (string & {});
-  readonly at: string;
-  readonly sessionId: string | null;
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-  readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 /** What a successful sign-in (or restore) gives the app. The tokens stay inside the client. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { NewEvent, Store } from '../store/store.ts';
+import type { NewEvent, Store } from './store.ts';
 import type { AccountLink, LinkPurpose, LinkTokenCodec } from './account-link.ts';
 import type { Clock } from './clock.ts';
 import { fail, type LatchkeyError } from './errors.ts';
-import { normalizeEmail, type EventDetail, type EventType, type RequestContext, type UserRecord } from './types.ts';
+import type { EventDetail, EventType } from '../contract/index.ts';
+import { normalizeEmail, type RequestContext, type UserRecord } from './types.ts';
 
 /** What the account-mail flows (reset, verification, e-mail change) share. */
 export interface FlowDeps {

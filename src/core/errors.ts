@@ -1,27 +1,10 @@
-/**
- * Every failure latchkey reports has a stable code. The HTTP layer maps each code to one status
- * (src/http/error-status.ts); clients and tests switch on `code`, never on the message.
+import type { ErrorCode } from '../contract/index.ts';
+
+/*
+ * Every failure latchkey reports has a stable code (src/contract/errors.ts). The HTTP layer maps
+ * each code to one status (src/http/error-status.ts); clients and tests switch on `code`, never on
+ * the message.
  */
-export type ErrorCode =
-  | 'invalid_request'
-  | 'weak_password'
-  | 'email_taken'
-  | 'invalid_credentials'
-  | 'too_many_requests'
-  | 'invalid_grant'
-  | 'invalid_origin'
-  | 'invalid_token'
-  | 'not_found'
-  | 'unsupported_grant_type'
-  | 'invalid_client'
-  | 'insufficient_scope'
-  | 'unsupported_media_type'
-  | 'payload_too_large'
-  | 'service_unavailable'
-  /** An e-mailed link that is malformed, forged, expired, used, or replaced by a newer one. */
-  | 'invalid_link'
-  /** `LATCHKEY_REQUIRE_VERIFIED_EMAIL`: the address must be verified before the first login. */
-  | 'email_not_verified';
 
 /**
  * The one error class of latchkey's core. `description` is safe to show to a person: it never
@@ -43,6 +26,11 @@ export class LatchkeyError extends Error {
   ) {
     super(`${code}: ${description}`);
   }
+}
+
+/** The one answer to a wrong e-mail, a wrong password and a disabled account alike. */
+export function badCredentials(): LatchkeyError {
+  return fail('invalid_credentials', 'The e-mail address or the password is wrong.');
 }
 
 /** Shorthand for `new LatchkeyError(...)`, so `throw fail('not_found', '...')` reads as a sentence. */

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:cr
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, type JWK } from 'jose';
 import type { Clock } from './clock.ts';
 import type { ServerSecret } from './server-secret.ts';
-import type { KeyStore, StoredSigningKey } from '../store/store.ts';
+import type { KeyStore, StoredSigningKey } from './store.ts';
 
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256'];

@@ -2,7 +2,7 @@ import { LinkTokenCodec, type AccountLink, type LinkPurpose } from './account-li
 import type { Clock } from './clock.ts';
 import type { MailKind, OutboxMail } from './mail-message.ts';
 import { normalizeEmail, type UserRecord } from './types.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from './store.ts';
 
 /** How long e-mailed links stay usable, in seconds. */
 export interface LinkLifetimes {

@@ -1,5 +1,5 @@
 /**
- * The session rules of the contract (section 2), as one frozen object that the core reads.
+ * The session settings (docs/api.md, "Sessions"), as one frozen object that the rules in core/rules/ read.
  * Defaults live in src/config.ts; every duration is in whole seconds.
  */
 export interface SessionPolicy {

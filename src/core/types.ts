@@ -1,3 +1,5 @@
+import type { EventDetail, EventType, RevokeReason } from '../contract/index.ts';
+
 /** The domain's records. Times are milliseconds since the Unix epoch; the HTTP layer renders them as ISO 8601. */
 
 export interface User {
@@ -56,35 +58,12 @@ export interface Session {
   readonly lastIp: string;
   readonly deviceId: string | null;
   readonly revokedAt: number | null;
-  readonly revokeReason: string | null;
+  readonly revokeReason: RevokeReason | null;
   /** The OAuth client (app) whose code exchange started the session; `null`/absent for a login. */
   readonly clientId?: string | null;
   /** The scope granted to that client, space-separated; `null`/absent for a login. */
   readonly scope?: string | null;
 }
-
-export type EventType =
-  | 'login'
-  | 'login_failed'
-  | 'refresh'
-  | 'logout'
-  | 'session_revoked'
-  | 'refresh_token_reuse'
-  | 'suspicious_refresh'
-  | 'ip_changed'
-  | 'password_changed'
-  | 'new_device'
-  | 'registered'
-  /** A password was set with an e-mailed reset link; every session ended. */
-  | 'password_reset'
-  /** The user followed a verification link (or an operator vouched for the address). */
-  | 'email_verified'
-  /** A signed-in user asked to move the account to `detail.newEmail`; nothing changes before the link is followed. */
-  | 'email_change_requested'
-  /** The account moved from `detail.previousEmail` to its current address. */
-  | 'email_changed';
-
-export type EventDetail = Readonly<Record<string, string | number | boolean | null>>;
 
 /** A security event: every decision the core takes about a user's access is recorded as one. */
 export interface SecurityEvent {
@@ -106,4 +85,12 @@ export function isLive(session: Pick<Session, 'revokedAt' | 'expiresAt'>, now: n
 /** Lower-cased, trimmed and NFKC-normalised: the form in which e-mail addresses are compared. */
 export function normalizeEmail(email: string): string {
   return email.trim().normalize('NFKC').toLowerCase();
+}
+
+/** The user as clients see it: no password hash. */
+export function publicUser(user: User): User {
+  return {
+    id: user.id, email: user.email, name: user.name, createdAt: user.createdAt, disabledAt: user.disabledAt, roles: user.roles,
+    emailVerifiedAt: user.emailVerifiedAt ?? null,
+  };
 }

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.ts';
+import type { Store } from './store.ts';
 import type { Auth } from './auth.ts';
 import type { Clock } from './clock.ts';
 import { fail } from './errors.ts';

@@ -1,6 +1,6 @@
 import type { NewMail } from '../core/mail-message.ts';
 import { MAILING_EVENTS, planMail, type AlertName } from '../core/mail-plan.ts';
-import type { NewEvent, Store } from '../store/store.ts';
+import type { NewEvent, Store } from '../core/store.ts';
 
 export interface MailOutboxOptions {
   /** Alert e-mails that are switched on. */

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { OutboxMail } from '../core/mail-message.ts';
 import type { MailComposer } from '../mail/mail-composer.ts';
 import type { MailTransport } from '../mail/transport.ts';
-import type { LinkStore, MailStore } from '../store/mail-store.ts';
+import type { LinkStore, MailStore } from '../core/mail-store.ts';
 
 /** Finished messages (sent, skipped, failed) stay this long for `latchkey mail list`, then go. */
 export const KEEP_FINISHED_MAIL_MS = 7 * 86_400_000;

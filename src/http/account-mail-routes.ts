@@ -7,7 +7,7 @@ import { pickLocale } from '../mail/locale.ts';
 import { errorBody } from './api-docs.ts';
 import type { Services } from './app.ts';
 import { authenticate } from './bearer.ts';
-import type { MailRequestThrottle } from './mail-request-throttle.ts';
+import type { MailRequestThrottle } from '../rate-limit/mail-request-throttle.ts';
 import { requestContext } from './request-context.ts';
 
 /** The e-mail flows the HTTP layer calls (built by src/server.ts). */

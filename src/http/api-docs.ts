@@ -1,3 +1,6 @@
+import type { ErrorCode } from '../contract/index.ts';
+import { ERROR_STATUS, OAUTH_ERROR } from './error-status.ts';
+
 /**
  * Response shapes and descriptions of the HTTP API, for the OpenAPI document (`/openapi.json`).
  * Routes spread these into their `schema`. Fastify also serializes responses with them, so each
@@ -5,11 +8,25 @@
  * `additionalProperties: true`).
  */
 
+const codes = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+/** Every error code with its status on each API, e.g. `invalid_grant (401; OAuth API: 400)`. */
+const codeList = codes
+  .map((code) => {
+    const [oauthCode, oauthStatus] = OAUTH_ERROR[code];
+    const oauth = oauthCode === code && oauthStatus === ERROR_STATUS[code] ? '' : `; OAuth API: ${oauthCode} ${oauthStatus}`;
+    return `${code} (${ERROR_STATUS[code]}${oauth})`;
+  })
+  .join(', ');
+
 export const errorBody = {
   type: 'object',
   description: 'Every error: a stable code and a text for humans.',
   required: ['error', 'error_description'],
-  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+  properties: {
+    error: { type: 'string', enum: codes, description: `The stable code, with its HTTP status: ${codeList}.` },
+    error_description: { type: 'string' },
+  },
 } as const;
 
 const nullableString = { type: ['string', 'null'] } as const;

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from '../config.ts';
 import type { Auth } from '../core/auth.ts';
 import type { KeyRing } from '../core/key-ring.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../core/store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
 import { accountMailRoutes, type AccountMailServices } from './account-mail-routes.ts';
 import { AccessLog } from './access-log.ts';
@@ -12,7 +12,7 @@ import { authRoutes } from './auth-routes.ts';
 import { installCors } from './cors.ts';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.ts';
 import { healthRoutes } from './health-routes.ts';
-import type { LoginThrottle } from './login-throttle.ts';
+import type { LoginThrottle } from '../rate-limit/login-throttle.ts';
 import { metadataRoutes } from './metadata-routes.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { openApi } from './openapi.ts';
@@ -20,12 +20,12 @@ import type { OpenIdProvider } from '../oauth/provider.ts';
 import { openIdRoutes } from '../oauth/openid-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import { installObservability, requestId } from './observability.ts';
-import { drainConnectionsOnClose } from '../lifecycle.ts';
-import type { LatchkeyMetrics } from '../metrics.ts';
+import { drainConnectionsOnClose } from './drain-connections.ts';
+import type { LatchkeyMetrics } from '../server/metrics.ts';
 import { hardenReply, securityHeaders } from './security-headers.ts';
 import { wellKnownRoutes } from './well-known-routes.ts';
 
-/** Everything the HTTP layer calls into. Built by src/server.ts. */
+/** Everything the HTTP layer calls into. Built by src/server/create-latchkey.ts. */
 export interface Services {
   readonly config: Config;
   readonly auth: Auth;
@@ -35,7 +35,7 @@ export interface Services {
   readonly verifyAccessToken: (token: string) => Promise<VerifiedClaims>;
   /** Prometheus metrics; when present, `/metrics` serves them. */
   readonly metrics?: LatchkeyMetrics;
-  /** Login, sign-up and refresh limits (src/http/login-throttle.ts). */
+  /** Login, sign-up and refresh limits (src/rate-limit/login-throttle.ts). */
   readonly throttle: LoginThrottle;
   /** Password reset, e-mail verification and change; their routes exist only when present. */
   readonly accountMail?: AccountMailServices;

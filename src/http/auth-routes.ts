@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fail, LatchkeyError } from '../core/errors.ts';
-import type { EventType } from '../core/types.ts';
+import { isForeignOrigin } from '../core/rules/foreign-origin.ts';
+import type { EventType } from '../contract/index.ts';
 import type { Services } from './app.ts';
 import { authDocs } from './api-docs.ts';
 import { authenticate, bearerToken } from './bearer.ts';
@@ -30,13 +31,12 @@ const eventsQuery = {
   properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$' }, types: { type: 'string', maxLength: 500 } },
 } as const;
 
-/** The browser API of the contract: the refresh token travels only in the HttpOnly cookie. */
+/** The browser API (docs/api.md, "Browser API"): the refresh token travels only in the HttpOnly cookie. */
 export function authRoutes(services: Services): FastifyPluginAsync {
   const { auth, config, throttle } = services;
   const caller = (request: FastifyRequest) => authenticate(request, services.verifyAccessToken, auth);
   const checkOrigin = async (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (origin !== undefined && !config.http.allowedOrigins.includes(origin)) {
+    if (isForeignOrigin(request.headers.origin, config.http.allowedOrigins)) {
       throw fail('invalid_origin', 'This origin may not use the session cookie.');
     }
   };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { LatchkeyMetrics } from '../metrics.ts';
+import type { LatchkeyMetrics } from '../server/metrics.ts';
 
 /**
  * `GET /metrics`: the Prometheus text format of latchkey's own registry. It tells counts and

@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { IssuedTokens } from '../core/auth.ts';
+import type { TokenResponse } from '../contract/index.ts';
+import type { IssuedTokens } from '../core/token-issuer.ts';
 import { fail, LatchkeyError } from '../core/errors.ts';
 import { errorBody } from './api-docs.ts';
 import type { Services } from './app.ts';
+import { OAUTH_ERROR } from './error-status.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { requestContext } from './request-context.ts';
 
@@ -79,7 +81,7 @@ const revokeSchema = {
 } as const;
 
 /**
- * The OAuth 2.0 API of the contract for native apps and standard client libraries: the refresh
+ * The OAuth 2.0 API (docs/api.md, "OAuth 2.0 API") for native apps and standard client libraries: the refresh
  * token travels in the body. Every grant goes through the same core calls as the browser API
  * (`Auth.login`, `Auth.refresh`, `Auth.logoutWithRefreshToken`), so device binding, rotation,
  * reuse detection, grace and expiry are the same. Errors follow RFC 6749 §5.2 (`invalid_grant`
@@ -131,7 +133,8 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle, oauth, config }
         default:
           throw fail('unsupported_grant_type', 'grant_type must be "authorization_code" or "refresh_token".');
       }
-      return { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn, refresh_token: tokens.refreshToken };
+      const body: TokenResponse = { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn, refresh_token: tokens.refreshToken };
+      return body;
     });
 
     app.post<{ Body: RevokeParams | undefined }>('/revoke', { schema: revokeSchema }, async (request, reply) => {
@@ -158,13 +161,16 @@ function parseForm(body: string): Record<string, string> {
   return Object.fromEntries(params);
 }
 
-/** RFC 6749 §5.2: bad credentials and bad refresh tokens are `400 invalid_grant`; the rest as everywhere. */
+/** RFC 6749 §5.2: core errors answered by the {@link OAUTH_ERROR} table; bad parameters as the RFC says; the rest as everywhere. */
 function oauthErrorHandler(error: FastifyError | LatchkeyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof LatchkeyError) {
-    if (error.code === 'invalid_credentials') return sendError(reply, 'invalid_grant', 'The username or the password is wrong.', 400);
-    if (error.code === 'invalid_grant') return sendError(reply, 'invalid_grant', error.description, 400);
+    const [code, status] = OAUTH_ERROR[error.code];
+    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
     if (error.code === 'invalid_client' && request.headers.authorization) reply.header('www-authenticate', 'Basic realm="latchkey"');
-  } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const description = error.code === 'invalid_credentials' ? 'The username or the password is wrong.' : error.description;
+    return sendError(reply, code, description, status);
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return sendError(reply, 'invalid_request', `Send the parameters as ${FORM} (or application/json).`, 400);
   } else if (error.validation?.[0]?.instancePath === '/grant_type' && error.validation[0].keyword === 'enum') {
     return sendError(reply, 'unsupported_grant_type', 'grant_type must be "authorization_code" or "refresh_token".');

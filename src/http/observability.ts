@@ -2,9 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import type { EventType } from '../core/types.ts';
-import { loginOutcome, refreshOutcome, type LatchkeyMetrics } from '../metrics.ts';
-import type { NewEvent } from '../store/store.ts';
+import type { EventType } from '../contract/index.ts';
+import { loginOutcome, refreshOutcome, type LatchkeyMetrics } from '../server/metrics.ts';
+import type { NewEvent } from '../core/store.ts';
 
 /** An incoming `X-Request-Id` is kept only when it is a short token of safe characters. */
 export const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;

@@ -3,7 +3,7 @@ import type { HttpConfig } from '../config.ts';
 
 const PATH = '/auth';
 
-/** The refresh cookie of the contract: `HttpOnly; SameSite=Strict; Path=/auth`, `Secure` by setting. */
+/** The refresh cookie (docs/api.md, "Cookies"): `HttpOnly; SameSite=Strict; Path=/auth`, `Secure` by setting. */
 export function setRefreshCookie(reply: FastifyReply, config: HttpConfig, token: string, maxAge: number): void {
   reply.setCookie(config.cookieName, token, {
     httpOnly: true,

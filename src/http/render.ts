@@ -1,9 +1,10 @@
-import type { IssuedTokens } from '../core/auth.ts';
+import type { EventView, SessionView, SignInBody, UserView } from '../contract/index.ts';
+import type { IssuedTokens } from '../core/token-issuer.ts';
 import type { SecurityEvent, Session, User } from '../core/types.ts';
 
-/** How the HTTP API shows the domain's records (contract, section 3). Times become ISO 8601. */
+/** How the HTTP API shows the domain's records, in the shapes of src/contract (docs/api.md). Times become ISO 8601. */
 
-export function renderUser(user: User) {
+export function renderUser(user: User): UserView {
   return {
     id: user.id,
     email: user.email,
@@ -14,7 +15,7 @@ export function renderUser(user: User) {
 }
 
 /** `appNames`: the name of each OAuth client by id, for sessions an app started (`app`). */
-export function renderSession(session: Session, currentSessionId: string, appNames: ReadonlyMap<string, string> = new Map()) {
+export function renderSession(session: Session, currentSessionId: string, appNames: ReadonlyMap<string, string> = new Map()): SessionView {
   return {
     id: session.id,
     current: session.id === currentSessionId,
@@ -30,7 +31,7 @@ export function renderSession(session: Session, currentSessionId: string, appNam
   };
 }
 
-export function renderEvent(event: SecurityEvent) {
+export function renderEvent(event: SecurityEvent): EventView {
   return {
     id: event.id,
     type: event.type,
@@ -43,7 +44,7 @@ export function renderEvent(event: SecurityEvent) {
 }
 
 /** The body of a login or refresh on the browser API: everything but the refresh token. */
-export function renderSignIn(tokens: IssuedTokens) {
+export function renderSignIn(tokens: IssuedTokens): SignInBody {
   return {
     access_token: tokens.accessToken,
     token_type: 'Bearer',

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { limit, type SettingsReader } from '../config.ts';
+import { limit, type Limit, type SettingsReader } from '../config.ts';
 import { ALERT_NAMES, type AlertName } from '../core/mail-plan.ts';
 import type { LinkLifetimes } from '../core/mail-links.ts';
-import type { Limit } from '../http/login-throttle.ts';
 
 /** E-mail settings, read once at start with the rest (src/config.ts). */
 export interface MailConfig {

@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { normalizeEmail, type DeviceType, type EventType, type SecurityEvent, type Session, type UserRecord } from '../core/types.ts';
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import type { EventType, RevokeReason } from '../contract/index.ts';
+import { normalizeEmail, type SecurityEvent, type Session, type UserRecord } from '../core/types.ts';
 import { migrationProvider } from './migrations.ts';
-import type { Database, SessionsTable, UsersTable, EventsTable } from './schema.ts';
-import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from './store.ts';
+import { eventRow, sessionRow, toEvent, toSession, toUser } from './rows.ts';
+import type { Database } from './schema.ts';
+import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from '../core/store.ts';
 import type { AccountLink, LinkPurpose } from '../core/account-link.ts';
 import type { MailStatus, NewMail, OutboxMail } from '../core/mail-message.ts';
 import { linkQueries, mailQueries } from './mail-queries.ts';
-import type { MailOutcome } from './mail-store.ts';
+import type { MailOutcome } from '../core/mail-store.ts';
 
 /**
  * The one Store implementation, for every dialect Kysely speaks here (SQLite and PostgreSQL).
@@ -88,27 +89,7 @@ export class KyselyStore implements Store {
   async insertSession(s: Session): Promise<void> {
     await this.db
       .insertInto('sessions')
-      .values({
-        id: s.id,
-        user_id: s.userId,
-        nonce: s.nonce,
-        counter: s.counter,
-        created_at: s.createdAt,
-        last_active_at: s.lastActiveAt,
-        rotated_at: s.rotatedAt,
-        expires_at: s.expiresAt,
-        user_agent: s.userAgent,
-        browser: s.device.browser,
-        os: s.device.os,
-        device_type: s.device.type,
-        ip: s.ip,
-        last_ip: s.lastIp,
-        device_id: s.deviceId,
-        revoked_at: s.revokedAt,
-        revoke_reason: s.revokeReason,
-        client_id: s.clientId ?? null,
-        scope: s.scope ?? null,
-      })
+      .values(sessionRow(s))
       .execute();
   }
 
@@ -185,7 +166,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  async revokeSessions(ids: readonly string[], reason: string, at: number): Promise<string[]> {
+  async revokeSessions(ids: readonly string[], reason: RevokeReason, at: number): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await this.db
       .updateTable('sessions')
@@ -201,18 +182,7 @@ export class KyselyStore implements Store {
     if (events.length === 0) return;
     await this.db
       .insertInto('events')
-      .values(
-        events.map((e) => ({
-          id: e.id ?? randomUUID(),
-          user_id: e.userId,
-          type: e.type,
-          at: e.at,
-          session_id: e.sessionId,
-          ip: e.ip,
-          user_agent: e.userAgent,
-          detail: e.detail ? JSON.stringify(e.detail) : null,
-        })),
-      )
+      .values(events.map(eventRow))
       .execute();
   }
 
@@ -315,52 +285,4 @@ export class KyselyStore implements Store {
     await this.db.destroy();
     await this.onClose();
   }
-}
-
-function toUser(r: Selectable<UsersTable>): UserRecord {
-  return {
-    id: r.id,
-    email: r.email,
-    name: r.name,
-    createdAt: Number(r.created_at),
-    disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
-    roles: r.roles ? r.roles.split(' ') : [],
-    passwordHash: r.password_hash,
-    emailVerifiedAt: r.email_verified_at === null || r.email_verified_at === undefined ? null : Number(r.email_verified_at),
-    locale: r.locale ?? null,
-  };
-}
-
-function toSession(r: Selectable<SessionsTable>): Session {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    nonce: r.nonce,
-    counter: Number(r.counter),
-    createdAt: Number(r.created_at),
-    lastActiveAt: Number(r.last_active_at),
-    rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
-    expiresAt: Number(r.expires_at),
-    userAgent: r.user_agent,
-    device: { browser: r.browser, os: r.os, type: r.device_type as DeviceType },
-    ip: r.ip,
-    lastIp: r.last_ip,
-    deviceId: r.device_id,
-    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-    revokeReason: r.revoke_reason,
-    ...(r.client_id !== null && { clientId: r.client_id, scope: r.scope }),
-  };
-}
-
-function toEvent(r: Selectable<EventsTable>): SecurityEvent {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    type: r.type as EventType,
-    at: Number(r.at),
-    sessionId: r.session_id,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    detail: r.detail ? (JSON.parse(r.detail) as SecurityEvent['detail']) : null,
-  };
 }

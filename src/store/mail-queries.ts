@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AccountLink, LinkPurpose } from '../core/account-link.ts';
 import type { MailData, MailKind, MailStatus, NewMail, OutboxMail } from '../core/mail-message.ts';
 import { normalizeEmail } from '../core/types.ts';
-import type { MailOutcome } from './mail-store.ts';
+import type { MailOutcome } from '../core/mail-store.ts';
 import type { AccountLinksTable, Database, MailOutboxTable } from './schema.ts';
 
 /**

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { KyselyStore } from './kysely-store.ts';
-import type { NewEvent, RotationUpdate } from './store.ts';
+import { eventRow } from './rows.ts';
+import type { NewEvent, RotationUpdate } from '../core/store.ts';
 import type { OutboxMail } from '../core/mail-message.ts';
 import { mailQueries } from './mail-queries.ts';
 
@@ -20,9 +20,9 @@ export class PostgresStore extends KyselyStore {
     const rotated = sql`UPDATE sessions SET counter = ${fromCounter + 1}, rotated_at = ${update.at}, last_active_at = ${update.at},
       last_ip = ${update.lastIp}, expires_at = ${update.expiresAt}
       WHERE id = ${id} AND counter = ${fromCounter} AND revoked_at IS NULL RETURNING id`;
-    const values = events.map(
-      (e) => sql`(${e.id ?? randomUUID()}::text, ${e.userId}::text, ${e.type}::text, ${e.at}::bigint, ${e.sessionId}::text,
-        ${e.ip}::text, ${e.userAgent}::text, ${e.detail ? JSON.stringify(e.detail) : null}::text)`,
+    const values = events.map(eventRow).map(
+      (r) => sql`(${r.id}::text, ${r.user_id}::text, ${r.type}::text, ${r.at}::bigint, ${r.session_id}::text,
+        ${r.ip}::text, ${r.user_agent}::text, ${r.detail}::text)`,
     );
     // A data-modifying CTE runs to completion whether or not the outer query reads it.
     const query =

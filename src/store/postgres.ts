@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely-store.ts';
+import { raisingStoreUnavailable } from './outage.ts';
 import { PostgresStore } from './postgres-store.ts';
 import type { Database } from './schema.ts';
 
@@ -31,7 +32,7 @@ export interface PostgresOptions {
  * Several instances may open the same database at once: migrations run under Kysely's migration
  * lock (a PostgreSQL session advisory lock), so exactly one applies them and the others wait.
  * While the database is unreachable every call fails within the timeouts above with a connection
- * error (mapped to 503 by the HTTP layer); the pool reconnects by itself when it returns.
+ * error, raised as `StoreUnavailable` (503 at the HTTP layer); the pool reconnects by itself when it returns.
  *
  * @example
  * const store = await openPostgresStore('postgres://latchkey@db.internal/latchkey', { poolSize: 20 })
@@ -44,7 +45,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     statement_timeout: options.statementTimeoutMs ?? 5000,
     query_timeout: options.queryTimeoutMs ?? 8000,
   });
-  return new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }));
+  return raisingStoreUnavailable(new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })));
 }
 
 /** Brings the schema at `url` up to date on one short-lived connection without statement timeouts. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { KyselyStore } from './kysely-store.ts';
+import { raisingStoreUnavailable } from './outage.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -19,7 +20,7 @@ export async function openSqliteStore(file: string): Promise<KyselyStore> {
   database.pragma('busy_timeout = 5000');
   const store = new KyselyStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
   await migrateAlongsideOthers(store);
-  return store;
+  return raisingStoreUnavailable(store);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SecurityEvent } from '../client/index.ts';
+import type { EventType, RevokeReason } from '../contract/index.ts';
 import { deviceName, type DeviceLike } from './device-name.ts';
 
 /** The event types the page shows; routine `refresh` events are left out. */
@@ -17,7 +18,7 @@ export const SHOWN_EVENT_TYPES = [
   'email_verified',
   'email_change_requested',
   'email_changed',
-] as const;
+] as const satisfies readonly EventType[];
 
 /** An event in words: `alarm` marks the ones a person should look at. */
 export interface EventWords {
@@ -25,7 +26,8 @@ export interface EventWords {
   readonly alarm: boolean;
 }
 
-const REVOKED: Readonly<Record<string, (who: string) => EventWords>> = {
+/** Words for every revoke reason: a reason without words does not compile. */
+const REVOKED: { readonly [R in RevokeReason]: (who: string) => EventWords } = {
   revoked_by_user: (who) => calm(`${who} was signed out from this page`),
   sign_out_others: (who) => calm(`${who} was signed out ("Sign out all other devices")`),
   sign_out_all: (who) => calm(`${who} was signed out (signed out everywhere)`),
@@ -36,6 +38,9 @@ const REVOKED: Readonly<Record<string, (who: string) => EventWords>> = {
   replaced: (who) => calm(`${who} was signed out by a new sign-in on the same device`),
   refresh_token_reuse: (who) => alarm(`${who} was signed out to protect your account`),
   suspicious_refresh: (who) => alarm(`${who} was signed out because it was used from somewhere unexpected`),
+  user_disabled: (who) => alarm(`${who} was signed out because the account was disabled`),
+  revoked_by_admin: (who) => calm(`${who} was signed out by an administrator`),
+  authorization_code_reuse: (who) => alarm(`${who} was signed out because an app's sign-in code was used twice`),
 };
 
 /**
@@ -49,49 +54,52 @@ const REVOKED: Readonly<Record<string, (who: string) => EventWords>> = {
 export function describeEvent(event: SecurityEvent, deviceOf: (event: SecurityEvent) => DeviceLike | null): EventWords {
   const device = deviceOf(event);
   const who = deviceName(device);
-  const Who = capitalize(who);
-  const detail = event.detail ?? {};
-  switch (event.type) {
-    case 'registered':
-      return calm('Account created');
-    case 'login':
-      return calm(`Signed in on ${who}`);
-    case 'new_device':
-      return calm(`New sign-in from ${deviceName(typeof detail.browser === 'string' ? { browser: detail.browser, os: String(detail.os ?? '') } : device)}`);
-    case 'login_failed':
-      if (detail.reason === 'disabled') return alarm('Sign-in refused: the account is disabled');
-      if (detail.reason && detail.reason !== 'password') return alarm('Sign-in attempts were blocked after too many failures');
-      return alarm('Failed sign-in attempt (wrong password)');
-    case 'logout':
-      return calm(`Signed out on ${who}`);
-    case 'session_revoked':
-      return (REVOKED[String(detail.reason)] ?? ((w: string) => calm(`${w} was signed out`)))(Who);
-    case 'refresh_token_reuse':
-      return alarm(`A stolen sign-in token was used; that device was signed out${device ? ` (${who})` : ''}`);
-    case 'suspicious_refresh':
-      if (detail.reason === 'user_agent') {
-        return alarm(`A sign-in token of ${who} was used by another browser (${deviceName({ browser: String(detail.browser ?? ''), os: String(detail.os ?? '') })})`);
-      }
-      if (detail.reason === 'ip') return alarm(`A sign-in token of ${who} was used from an unexpected network (${event.ip ?? 'unknown IP'})`);
-      return alarm(`A sign-in token of ${who} was used from a different device`);
-    case 'ip_changed':
-      return calm(`${Who} is now connecting from a new network (${event.ip ?? 'unknown'}; before: ${String(detail.previousIp ?? 'unknown')})`);
-    case 'password_changed':
-      return calm(detail.by === 'operator' ? 'Password set by an administrator' : 'Password changed');
-    case 'password_reset':
-      return alarm('Password reset with a link sent by e-mail; every device was signed out');
-    case 'email_verified':
-      return calm('E-mail address confirmed');
-    case 'email_change_requested':
-      return alarm(`Asked to change the e-mail address to ${String(detail.newEmail ?? 'another address')}`);
-    case 'email_changed':
-      return alarm(`E-mail address changed (before: ${String(detail.previousEmail ?? 'unknown')})`);
-    case 'refresh':
-      return calm(`${Who} stayed signed in`);
-    default:
-      return calm(`Security event: ${event.type.replaceAll('_', ' ')}`);
-  }
+  const words = Object.hasOwn(WORDS, event.type) ? WORDS[event.type as EventType] : undefined;
+  if (!words) return calm(`Security event: ${event.type.replaceAll('_', ' ')}`);
+  return words({ event, device, who, Who: capitalize(who), detail: event.detail ?? {} });
 }
+
+interface Told {
+  readonly event: SecurityEvent;
+  readonly device: DeviceLike | null;
+  /** The device in words ("Firefox on Windows"), and capitalised for the start of a sentence. */
+  readonly who: string;
+  readonly Who: string;
+  readonly detail: NonNullable<SecurityEvent['detail']>;
+}
+
+/** Words for every event type: a type without words does not compile. */
+const WORDS: { readonly [T in EventType]: (told: Told) => EventWords } = {
+  registered: () => calm('Account created'),
+  login: ({ who }) => calm(`Signed in on ${who}`),
+  new_device: ({ detail, device }) =>
+    calm(`New sign-in from ${deviceName(typeof detail.browser === 'string' ? { browser: detail.browser, os: String(detail.os ?? '') } : device)}`),
+  login_failed: ({ detail }) => {
+    if (detail.reason === 'disabled') return alarm('Sign-in refused: the account is disabled');
+    if (detail.reason && detail.reason !== 'password') return alarm('Sign-in attempts were blocked after too many failures');
+    return alarm('Failed sign-in attempt (wrong password)');
+  },
+  logout: ({ who }) => calm(`Signed out on ${who}`),
+  session_revoked: ({ detail, Who }) => {
+    const reason = String(detail.reason);
+    return Object.hasOwn(REVOKED, reason) ? REVOKED[reason as RevokeReason](Who) : calm(`${Who} was signed out`);
+  },
+  refresh_token_reuse: ({ device, who }) => alarm(`A stolen sign-in token was used; that device was signed out${device ? ` (${who})` : ''}`),
+  suspicious_refresh: ({ detail, event, who }) => {
+    if (detail.reason === 'user_agent') {
+      return alarm(`A sign-in token of ${who} was used by another browser (${deviceName({ browser: String(detail.browser ?? ''), os: String(detail.os ?? '') })})`);
+    }
+    if (detail.reason === 'ip') return alarm(`A sign-in token of ${who} was used from an unexpected network (${event.ip ?? 'unknown IP'})`);
+    return alarm(`A sign-in token of ${who} was used from a different device`);
+  },
+  ip_changed: ({ Who, event, detail }) => calm(`${Who} is now connecting from a new network (${event.ip ?? 'unknown'}; before: ${String(detail.previousIp ?? 'unknown')})`),
+  password_changed: ({ detail }) => calm(detail.by === 'operator' ? 'Password set by an administrator' : 'Password changed'),
+  password_reset: () => alarm('Password reset with a link sent by e-mail; every device was signed out'),
+  email_verified: () => calm('E-mail address confirmed'),
+  email_change_requested: ({ detail }) => alarm(`Asked to change the e-mail address to ${String(detail.newEmail ?? 'another address')}`),
+  email_changed: ({ detail }) => alarm(`E-mail address changed (before: ${String(detail.previousEmail ?? 'unknown')})`),
+  refresh: ({ Who }) => calm(`${Who} stayed signed in`),
+};
 
 function calm(text: string): EventWords {
   return { text, alarm: false };

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { Argon2Cost } from '../../src/core/passwords.ts';
-import { createLatchkey, type Latchkey } from '../../src/server.ts';
+import { createLatchkey, type Latchkey } from '../../src/server/create-latchkey.ts';
 import { ISSUER, TEST_ARGON2 } from '../helpers/server.ts';
 
 /** A real latchkey whose every log line (pino JSON) is kept for the test to read. */

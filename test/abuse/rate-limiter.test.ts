@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, DEFAULT_THROTTLE, loadConfig } from '../../src/config.ts';
 import { ManualClock } from '../../src/core/clock.ts';
-import { clientKey, DEFAULT_THROTTLE } from '../../src/http/login-throttle.ts';
-import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
+import { clientKey } from '../../src/rate-limit/login-throttle.ts';
+import { MemoryRateLimiter } from '../../src/rate-limit/rate-limiter.ts';
 
 describe('the in-memory rate limiter', () => {
   it('counts in fixed windows and tells how long until the window ends', async () => {

@@ -223,12 +223,27 @@ describe('latchkey/client: packaging', () => {
     let imports = 0;
     for (const file of fs.readdirSync(dir)) {
       const source = fs.readFileSync(path.join(dir, file), 'utf8');
-      for (const [, from, dynamic] of source.matchAll(/^(?:import|export)\b[^;]*?from\s*'([^']+)'|\bimport\s*\(\s*'([^']+)'/gm)) {
+      for (const [statement, from, dynamic] of source.matchAll(/^(?:import|export)\b[^;]*?from\s*'([^']+)'|\bimport\s*\(\s*'([^']+)'/gm)) {
         const spec = from ?? dynamic;
+        // Its own files, or the wire types of src/contract/, which a type-only import erases.
+        if (/^import type \{[^}]*\} from '\.\.\/contract\/index\.ts'$/.test(statement)) continue;
         expect(spec, `${file} imports ${spec}`).toMatch(/^\.\/[a-z-]+\.ts$/);
         imports++;
       }
     }
     expect(imports).toBeGreaterThan(5);
+  });
+
+  it('shares only types with the server: src/contract/ holds no code and imports only itself', () => {
+    const dir = path.resolve(import.meta.dirname, '../../src/contract');
+    for (const file of fs.readdirSync(dir)) {
+      const source = fs.readFileSync(path.join(dir, file), 'utf8');
+      const statements = source.match(/^(?:import|export)\b.*$/gm) ?? [];
+      expect(statements.length, file).toBeGreaterThan(0);
+      for (const statement of statements) {
+        expect(statement, `${file}: ${statement}`).toMatch(/^(?:import type|export type|export interface)\b/);
+        expect(statement, `${file}: ${statement}`).not.toMatch(/from '(?!\.\/[a-z-]+\.ts')/);
+      }
+    }
   });
 });

@@ -43,6 +43,9 @@ describe('the account page in words', () => {
     expect(describeEvent(event('password_changed'), firefox).text).toBe('Password changed');
     expect(describeEvent(event('session_revoked', { reason: 'revoked_by_user' }), firefox).text).toBe('Firefox on Windows was signed out from this page');
     expect(describeEvent(event('session_revoked', { reason: 'refresh_token_reuse' }), firefox).alarm).toBe(true);
+    expect(describeEvent(event('session_revoked', { reason: 'user_disabled' }), firefox)).toEqual({ text: 'Firefox on Windows was signed out because the account was disabled', alarm: true });
+    expect(describeEvent(event('session_revoked', { reason: 'revoked_by_admin' }), firefox).text).toBe('Firefox on Windows was signed out by an administrator');
+    expect(describeEvent(event('session_revoked', { reason: 'toString' }), firefox).text).toBe('Firefox on Windows was signed out');
     expect(describeEvent(event('login_failed'), firefox)).toEqual({ text: 'Failed sign-in attempt (wrong password)', alarm: true });
     expect(describeEvent(event('something_new'), firefox).text).toBe('Security event: something new');
   });

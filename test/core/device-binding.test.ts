@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIREFOX_WINDOWS } from '../helpers/browser-client.ts';
-import { device, expectCode, startCore, type CoreHarness } from '../helpers/core-harness.ts';
+import { device, expectCode, CORE_BACKENDS, coreOn, type CoreHarness } from '../helpers/core-harness.ts';
 
 const PHONE = '3f2b8c1a-5d4e-4f6a-8b7c-9d0e1f2a3b4c';
 const OTHER_PHONE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -9,7 +9,8 @@ const CHROME_WINDOWS =
 const CHROME_LINUX_NEWER =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.6167.85 Safari/537.36';
 
-describe('device binding on refresh (core, manual clock)', () => {
+describe.each(CORE_BACKENDS)('device binding on refresh (core, manual clock) on %s', (backend) => {
+  const startCore = coreOn(backend);
   let h: CoreHarness;
   afterEach(() => h.close());
 

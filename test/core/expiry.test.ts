@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { device, expectCode, startCore, type CoreHarness } from '../helpers/core-harness.ts';
+import { device, expectCode, CORE_BACKENDS, coreOn, type CoreHarness } from '../helpers/core-harness.ts';
 
 const IDLE = 100;
 const MAX_AGE = 250;
 
-describe('session expiry (core, manual clock)', () => {
+describe.each(CORE_BACKENDS)('session expiry (core, manual clock) on %s', (backend) => {
+  const startCore = coreOn(backend);
   let h: CoreHarness;
   afterEach(() => h.close());
 

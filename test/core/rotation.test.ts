@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FIREFOX_WINDOWS } from '../helpers/browser-client.ts';
-import { device, expectCode, startCore, type CoreHarness } from '../helpers/core-harness.ts';
+import { device, expectCode, CORE_BACKENDS, coreOn, type CoreHarness } from '../helpers/core-harness.ts';
 
 const GRACE = 10;
 
-describe('refresh-token rotation and reuse (core, manual clock)', () => {
+describe.each(CORE_BACKENDS)('refresh-token rotation and reuse (core, manual clock) on %s', (backend) => {
+  const startCore = coreOn(backend);
   let h: CoreHarness;
   beforeEach(async () => {
     h = await startCore({ LATCHKEY_REFRESH_GRACE: String(GRACE) });

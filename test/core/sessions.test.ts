@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIREFOX_WINDOWS, SAFARI_IPHONE } from '../helpers/browser-client.ts';
-import { device, expectCode, PASSWORD, startCore, type CoreHarness } from '../helpers/core-harness.ts';
+import { device, expectCode, PASSWORD, CORE_BACKENDS, coreOn, type CoreHarness } from '../helpers/core-harness.ts';
 
 const PHONE = '3f2b8c1a-5d4e-4f6a-8b7c-9d0e1f2a3b4c';
 const TABLET = 'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e';
 const CHROME_LINUX_NEWER =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.6167.85 Safari/537.36';
 
-describe('accounts and sessions (core, manual clock)', () => {
+describe.each(CORE_BACKENDS)('accounts and sessions (core, manual clock) on %s', (backend) => {
+  const startCore = coreOn(backend);
   let h: CoreHarness;
   afterEach(() => h.close());
 

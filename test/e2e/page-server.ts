@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
-import { createLatchkey } from '../../src/server.ts';
+import { createLatchkey } from '../../src/server/create-latchkey.ts';
 import { TEST_ARGON2, type TestServer } from '../helpers/server.ts';
 
 /**

@@ -3,13 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.ts';
-import type { Auth, IssuedTokens } from '../../src/core/auth.ts';
+import type { Auth } from '../../src/core/auth.ts';
+import type { IssuedTokens } from '../../src/core/token-issuer.ts';
 import { ManualClock } from '../../src/core/clock.ts';
-import type { ErrorCode } from '../../src/core/errors.ts';
-import type { EventType, RequestContext, SecurityEvent, Session, User } from '../../src/core/types.ts';
-import { createLatchkey } from '../../src/server.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { ErrorCode, EventType } from '../../src/contract/index.ts';
+import type { RequestContext, SecurityEvent, Session, User } from '../../src/core/types.ts';
+import { createLatchkey } from '../../src/server/create-latchkey.ts';
+import { openPostgresStore } from '../../src/store/postgres.ts';
+import type { Store } from '../../src/core/store.ts';
 import { CHROME_LINUX } from './browser-client.ts';
+import { createTestDatabase, TEST_DATABASE_URL } from './postgres.ts';
 import { ISSUER, TEST_ARGON2 } from './server.ts';
 
 /** A fixed instant, so expiry arithmetic in tests reads as plain numbers. */
@@ -37,16 +40,38 @@ export interface CoreHarness {
   close(): Promise<void>;
 }
 
+/** The databases the core suite runs on: SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set. */
+export type CoreBackend = 'SQLite' | 'PostgreSQL';
+
+export const CORE_BACKENDS: readonly CoreBackend[] = TEST_DATABASE_URL ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
+if (!TEST_DATABASE_URL) console.warn('skipping the core suite on PostgreSQL: TEST_DATABASE_URL is not set');
+
 /**
- * The real core (Auth over a SQLite file in a temp dir, real keys, real argon2id at a cheap cost)
+ * {@link startCore} on `backend`, for a suite that runs once per database:
+ *
+ * @example
+ * describe.each(CORE_BACKENDS)('sessions on %s', (backend) => {
+ *   const startCore = coreOn(backend);
+ *   it('...', async () => { const h = await startCore({ LATCHKEY_MAX_SESSIONS: '2' }); ... });
+ * });
+ */
+export function coreOn(backend: CoreBackend): (env?: Record<string, string>) => Promise<CoreHarness> {
+  return (env = {}) => startCore(env, backend);
+}
+
+/**
+ * The real core (Auth over a SQLite file in a temp dir, or over a fresh PostgreSQL database, real keys, real argon2id at a cheap cost)
  * with a {@link ManualClock}, wired by createLatchkey exactly as `latchkey serve` wires it, but not listening.
  * `env` holds contract settings (e.g. `{ LATCHKEY_REFRESH_GRACE: '10' }`).
  */
-export async function startCore(env: Record<string, string> = {}): Promise<CoreHarness> {
+export async function startCore(env: Record<string, string> = {}, backend: CoreBackend = 'SQLite'): Promise<CoreHarness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-core-'));
   const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_ISSUER: ISSUER, ...env });
   const clock = new ManualClock(T0);
-  const latchkey = await createLatchkey(config, { clock, argon2: TEST_ARGON2, logger: false });
+  const db = backend === 'PostgreSQL' ? await createTestDatabase() : undefined;
+  if (backend === 'PostgreSQL' && !db) throw new Error('the PostgreSQL core suite needs TEST_DATABASE_URL');
+  const pgStore = db && (await openPostgresStore(db.url));
+  const latchkey = await createLatchkey(config, { clock, argon2: TEST_ARGON2, logger: false, ...(pgStore && { store: pgStore }) });
   const { auth, store } = latchkey;
   let users = 0;
   const harness: CoreHarness = {
@@ -69,6 +94,7 @@ export async function startCore(env: Record<string, string> = {}): Promise<CoreH
     },
     async close() {
       await latchkey.close();
+      await db?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

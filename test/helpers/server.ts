@@ -4,8 +4,8 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { Argon2Cost } from '../../src/core/passwords.ts';
-import { createLatchkey, type Latchkey } from '../../src/server.ts';
-import type { Store } from '../../src/store/store.ts';
+import { createLatchkey, type Latchkey } from '../../src/server/create-latchkey.ts';
+import type { Store } from '../../src/core/store.ts';
 
 /** A cheap argon2id cost for tests that are not about hashing cost. */
 export const TEST_ARGON2: Argon2Cost = { memoryCost: 1024, timeCost: 1, parallelism: 1 };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_STATUS, OAUTH_ERROR } from '../../src/http/error-status.ts';
 import { CHROME_LINUX } from '../helpers/browser-client.ts';
 import { signedIn } from '../helpers/http-auth.ts';
 import { startServer, type TestServer, PASSWORD_GRANT_ON } from '../helpers/server.ts';
@@ -77,5 +78,21 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
     expect(Object.keys(newDevice).sort()).toEqual(['at', 'detail', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
     const me = await client.request('GET', '/auth/me');
     expect(Object.keys(me.body.user).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id']);
+  });
+
+  it('documents every error code the server sends, with its status on each API, on every error response', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, any>> };
+    const errorSchemas = Object.values(doc.paths)
+      .flatMap((operations) => Object.values(operations))
+      .flatMap((op) => Object.entries(op.responses ?? {}).filter(([status]) => Number(status) >= 400).map(([, r]) => r as any))
+      .map((r) => r.content?.['application/json']?.schema?.properties?.error);
+    expect(errorSchemas.length).toBeGreaterThan(10);
+    for (const error of errorSchemas) {
+      expect(new Set(error.enum)).toEqual(new Set(Object.keys(ERROR_STATUS)));
+      for (const [code, status] of Object.entries(ERROR_STATUS)) expect(error.description).toContain(`${code} (${status}`);
+      for (const [code, [sent, status]] of Object.entries(OAUTH_ERROR)) {
+        if (sent !== code || status !== ERROR_STATUS[code as keyof typeof ERROR_STATUS]) expect(error.description).toContain(`${code} (${ERROR_STATUS[code as keyof typeof ERROR_STATUS]}; OAuth API: ${sent} ${status})`);
+      }
+    }
   });
 });

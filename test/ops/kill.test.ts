@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RefreshTokenCodec } from '../../src/core/refresh-token.ts';
 import { ServerSecret } from '../../src/core/server-secret.ts';
-import { loadServerSecret } from '../../src/server-secret-file.ts';
+import { loadServerSecret } from '../../src/server/server-secret-file.ts';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import { LOG_REDACTIONS } from '../../src/http/app.ts';
-import { createLatchkey, type Latchkey } from '../../src/server.ts';
+import { createLatchkey, type Latchkey } from '../../src/server/create-latchkey.ts';
 import { ISSUER, TEST_ARGON2 } from '../helpers/server.ts';
 
 export interface LoggedServer {

@@ -9,7 +9,7 @@ import { PASSWORD_GRANT_ON } from '../helpers/server.ts';
 const PASSWORD = 'correct horse battery staple';
 const DEVICE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const OTHER_DEVICE = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
-const hasLoginThrottle = fs.existsSync(path.join(ROOT, 'src/http/login-throttle.ts'));
+const hasLoginThrottle = fs.existsSync(path.join(ROOT, 'src/rate-limit/login-throttle.ts'));
 
 let server: LoggedServer;
 let url: string;
@@ -119,4 +119,4 @@ describe('/metrics', () => {
   });
 });
 
-if (!hasLoginThrottle) console.warn('skipping the login-throttle 429 case: src/http/login-throttle.ts does not exist yet (the 429 plumbing is tested with a test route)');
+if (!hasLoginThrottle) console.warn('skipping the login-throttle 429 case: src/rate-limit/login-throttle.ts does not exist yet (the 429 plumbing is tested with a test route)');

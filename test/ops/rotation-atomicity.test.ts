@@ -4,7 +4,7 @@ import type { Session, UserRecord } from '../../src/core/types.ts';
 import { openPostgresStore } from '../../src/store/postgres.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { KyselyStore } from '../../src/store/kysely-store.ts';
-import type { NewEvent } from '../../src/store/store.ts';
+import type { NewEvent } from '../../src/core/store.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadServerSecret } from '../../src/server-secret-file.ts';
+import { loadServerSecret } from '../../src/server/server-secret-file.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -28,7 +28,7 @@ describe('the server secret file', () => {
 
   it('gives every process that starts at the same moment the same whole secret', async () => {
     const dataDir = tempDir();
-    const module = path.resolve('src/server-secret-file.ts');
+    const module = path.resolve('src/server/server-secret-file.ts');
     const start = Date.now() + 4000; // every child waits for this instant, so their reads and writes overlap
     const script = `import { loadServerSecret } from ${JSON.stringify(module)};
       while (Date.now() < ${start});

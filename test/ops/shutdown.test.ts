@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeOnSignals } from '../../src/lifecycle.ts';
+import { closeOnSignals } from '../../src/server/lifecycle.ts';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
 

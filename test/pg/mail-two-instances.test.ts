@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { NewMail } from '../../src/core/mail-message.ts';
-import { createLatchkey, type Latchkey } from '../../src/server.ts';
+import { createLatchkey, type Latchkey } from '../../src/server/create-latchkey.ts';
 import { openPostgresStore } from '../../src/store/postgres.ts';
 import { BrowserClient } from '../helpers/browser-client.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RevokeReason } from '../../src/contract/index.ts';
 import type { Session, UserRecord } from '../../src/core/types.ts';
-import type { NewEvent, Store, StoredSigningKey } from '../../src/store/store.ts';
+import type { NewEvent, Store, StoredSigningKey } from '../../src/core/store.ts';
 
 /** A store to test, opened on a database of its own. */
 export interface StoreUnderTest {
@@ -68,7 +69,7 @@ function signingKey(createdAt: number, retiredAt: number | null = null): StoredS
 }
 
 /**
- * The store conformance suite: every Store method's contract (src/store/store.ts), on a real
+ * The store conformance suite: every Store method's contract (src/core/store.ts), on a real
  * database, including the atomic rotation under real concurrency. Each adapter's test file calls it.
  *
  * @example
@@ -231,7 +232,7 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
 
       it('revokes a session for exactly one of many concurrent callers', async () => {
         const { session } = await userWithSession();
-        const results = await Promise.all((await racers()).map((s, i) => s.revokeSessions([session.id], `racer-${i}`, NOW + i)));
+        const results = await Promise.all((await racers()).map((s, i) => s.revokeSessions([session.id], `racer-${i}` as RevokeReason, NOW + i)));
         const winners = results.filter((ids) => ids.length > 0);
         expect(winners).toEqual([[session.id]]);
         const winner = results.findIndex((ids) => ids.length > 0);
@@ -247,9 +248,9 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         expect(revoked.sort()).toEqual([a.id, b.id].sort());
         expect(await store.findSession(a.id)).toMatchObject({ revokedAt: NOW, revokeReason: 'sign_out_all' });
         expect(await store.findSession(earlier.id)).toEqual(earlier);
-        expect(await store.revokeSessions([a.id, b.id], 'again', NOW + 5)).toEqual([]);
+        expect(await store.revokeSessions([a.id, b.id], 'logout', NOW + 5)).toEqual([]);
         expect(await store.findSession(b.id)).toMatchObject({ revokedAt: NOW, revokeReason: 'sign_out_all' });
-        expect(await store.revokeSessions([], 'nothing', NOW)).toEqual([]);
+        expect(await store.revokeSessions([], 'logout', NOW)).toEqual([]);
       });
     });
 

@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { ManualClock } from '../../src/core/clock.ts';
-import { collectGarbage, startSweeper } from '../../src/gc.ts';
+import { collectGarbage, startSweeper } from '../../src/server/sweeper.ts';
 import { openPostgresStore } from '../../src/store/postgres.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { newSession, newUser } from './conformance.ts';
 
@@ -29,7 +29,7 @@ async function seed(store: Store, now: number) {
   const kept = [
     newSession(user.id, { createdAt: now - DAY, expiresAt: now + DAY }), // live
     newSession(user.id, { createdAt: now - DAY, expiresAt: now - 10 * 60_000 }), // ended 10 minutes ago: a replay still sees it
-    newSession(user.id, { createdAt: now - DAY, expiresAt: now + DAY, revokedAt: now - 60_000, revokeReason: 'reuse' }),
+    newSession(user.id, { createdAt: now - DAY, expiresAt: now + DAY, revokedAt: now - 60_000, revokeReason: 'refresh_token_reuse' }),
   ];
   for (const s of [...gone, ...kept]) await store.insertSession(s);
   const event = (at: number) => ({ userId: user.id, type: 'login' as const, at, sessionId: null, ip: null, userAgent: null, detail: null });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store.ts';
 import { newUser, testStore } from './conformance.ts';
 
 const storeModule = new URL('../../src/store/sqlite.ts', import.meta.url).href;

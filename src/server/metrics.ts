@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { EventType } from './core/types.ts';
-import type { NewEvent } from './store/store.ts';
+import type { EventType } from '../contract/index.ts';
+import type { NewEvent } from '../core/store.ts';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
 export type RefreshOutcome = 'success' | 'grace' | 'invalid' | 'reuse' | 'suspicious';

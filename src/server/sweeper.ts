@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Config } from './config.ts';
-import type { Clock } from './core/clock.ts';
-import type { Store, SweepLimits } from './store/store.ts';
+import type { Config } from '../config.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Store, SweepLimits } from '../core/store.ts';
 
 /** Revoked and expired sessions are kept this long after they end (a replay still finds "revoked"). */
 const ENDED_SESSION_RETENTION_MS = 60 * 60 * 1000;

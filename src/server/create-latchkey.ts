@@ -1,30 +1,31 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { Config } from './config.ts';
-import { Auth } from './core/auth.ts';
-import { systemClock, type Clock } from './core/clock.ts';
-import { KeyRing } from './core/key-ring.ts';
-import { PasswordHasher, type Argon2Cost } from './core/passwords.ts';
-import { RefreshTokenCodec } from './core/refresh-token.ts';
-import { ServerSecret } from './core/server-secret.ts';
-import { startSweeper } from './gc.ts';
-import { buildApp, LOG_REDACTIONS, type Services } from './http/app.ts';
-import { FallbackRateLimiter } from './http/fallback-rate-limiter.ts';
-import { logSerializers } from './http/log-serializers.ts';
-import { LoginThrottle } from './http/login-throttle.ts';
-import { openRateLimiter } from './http/open-rate-limiter.ts';
-import { SecurityEventSink } from './http/observability.ts';
+import type { Config } from '../config.ts';
+import { Auth } from '../core/auth.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { KeyRing } from '../core/key-ring.ts';
+import { PasswordHasher, type Argon2Cost } from '../core/passwords.ts';
+import { RefreshTokenCodec } from '../core/refresh-token.ts';
+import { ServerSecret } from '../core/server-secret.ts';
+import { startSweeper } from './sweeper.ts';
+import { buildApp, LOG_REDACTIONS, type Services } from '../http/app.ts';
+import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter.ts';
+import { logSerializers } from '../http/log-serializers.ts';
+import { LoginThrottle } from '../rate-limit/login-throttle.ts';
+import { openRateLimiter } from '../rate-limit/open-rate-limiter.ts';
+import { SecurityEventSink } from '../http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
-import { KyselyOAuthStore } from './oauth/kysely-oauth-store.ts';
-import { OpenIdProvider } from './oauth/provider.ts';
-import { serverLogger } from './server/logger.ts';
-import { KyselyStore } from './store/kysely-store.ts';
-import { openStore } from './store/open-store.ts';
-import type { Store } from './store/store.ts';
-import { createTokenVerifier } from './verify/token-verifier.ts';
-import { withMailOutbox } from './delivery/mail-outbox.ts';
-import type { MailSender } from './delivery/mail-sender.ts';
-import { accountMail } from './mail/account-mail.ts';
+import { serverLogger } from './logger.ts';
+import { KyselyOAuthStore } from '../oauth/kysely-oauth-store.ts';
+import { OpenIdProvider } from '../oauth/provider.ts';
+import { KyselyStore } from '../store/kysely-store.ts';
+import { openStore } from '../store/open-store.ts';
+import { raisingStoreUnavailable } from '../store/outage.ts';
+import type { Store } from '../core/store.ts';
+import { createTokenVerifier } from '../verify/token-verifier.ts';
+import { withMailOutbox } from '../delivery/mail-outbox.ts';
+import type { MailSender } from '../delivery/mail-sender.ts';
+import { accountMail } from '../mail/account-mail.ts';
 
 export interface LatchkeyOptions {
   readonly clock?: Clock;
@@ -98,7 +99,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const throttle = new LoginThrottle(limiter, config.throttle, auth);
   const mail = accountMail(config, { store, clock, secret, auth, limiter, passwords });
   const oauth = new OpenIdProvider({
-    store: new KyselyOAuthStore(kyselyOf(store)),
+    store: raisingStoreUnavailable(new KyselyOAuthStore(kyselyOf(store))),
     auth,
     keys,
     clock,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { fail } from '../core/errors.ts';
 import { normalizeEmail, type RequestContext } from '../core/types.ts';
-import { clientKey, type Limit } from './login-throttle.ts';
+import type { Limit } from '../config.ts';
+import { clientKey } from './login-throttle.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 /** Which request asks for mail: kept apart so a reset flood does not block verification e-mail. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeSecret, type StoreConfig } from './config.ts';
+import { decodeSecret, type StoreConfig } from '../config.ts';
 
 /**
  * The server secret: `LATCHKEY_SECRET` when set, otherwise `<data dir>/secret`, created on first

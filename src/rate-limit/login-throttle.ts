@@ -3,32 +3,8 @@ import { isIPv6 } from 'node:net';
 import type { Auth } from '../core/auth.ts';
 import { fail, LatchkeyError } from '../core/errors.ts';
 import { normalizeEmail, type RequestContext } from '../core/types.ts';
+import type { Limit, ThrottleSettings } from '../config.ts';
 import type { RateLimiter } from './rate-limiter.ts';
-
-/** At most `limit` hits per `window` seconds; `limit: 0` switches the rule off. */
-export interface Limit {
-  readonly limit: number;
-  readonly window: number;
-}
-
-/** The throttle's rules (settings `LATCHKEY_*_LIMIT` / `LATCHKEY_*_WINDOW`, see src/config.ts). */
-export interface ThrottleSettings {
-  /** Failed logins for one account from one client IP (default 5 per 15 min); a success clears it. */
-  readonly loginFailures: Limit;
-  /** Login attempts from one client IP, whatever the account (default 30 per minute). */
-  readonly loginPerIp: Limit;
-  /** Sign-ups from one client IP (default 20 per hour). */
-  readonly registerPerIp: Limit;
-  /** Refreshes (`/auth/refresh`, `grant_type=refresh_token`) from one client IP (default 600 per minute). */
-  readonly refreshPerIp: Limit;
-}
-
-export const DEFAULT_THROTTLE: ThrottleSettings = Object.freeze({
-  loginFailures: { limit: 5, window: 900 },
-  loginPerIp: { limit: 30, window: 60 },
-  registerPerIp: { limit: 20, window: 3600 },
-  refreshPerIp: { limit: 600, window: 60 },
-});
 
 /**
  * The abuse policy of the public endpoints, on top of a {@link RateLimiter}.

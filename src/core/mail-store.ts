@@ -1,5 +1,5 @@
-import type { AccountLink, LinkPurpose } from '../core/account-link.ts';
-import type { MailStatus, NewMail, OutboxMail } from '../core/mail-message.ts';
+import type { AccountLink, LinkPurpose } from './account-link.ts';
+import type { MailStatus, NewMail, OutboxMail } from './mail-message.ts';
 
 /** How a claimed message's attempt ended. */
 export type MailOutcome =

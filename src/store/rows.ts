@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { Insertable, Selectable } from 'kysely';
+import type { EventType, RevokeReason } from '../contract/index.ts';
+import type { NewEvent } from '../core/store.ts';
+import type { DeviceType, SecurityEvent, Session, UserRecord } from '../core/types.ts';
+import type { EventsTable, SessionsTable, UsersTable } from './schema.ts';
+
+/**
+ * The one mapping between the core's records and table rows, for every store of every dialect
+ * (store/kysely-store.ts, store/postgres-store.ts). BIGINT columns may arrive as strings from some
+ * drivers, so numbers are read through `Number`.
+ */
+
+/** The row of a new event; a missing id gets a fresh UUID. */
+export function eventRow(e: NewEvent): Insertable<EventsTable> & { id: string; detail: string | null } {
+  return {
+    id: e.id ?? randomUUID(),
+    user_id: e.userId,
+    type: e.type,
+    at: e.at,
+    session_id: e.sessionId,
+    ip: e.ip,
+    user_agent: e.userAgent,
+    detail: e.detail ? JSON.stringify(e.detail) : null,
+  };
+}
+
+export function sessionRow(s: Session): Insertable<SessionsTable> {
+  return {
+    id: s.id,
+    user_id: s.userId,
+    nonce: s.nonce,
+    counter: s.counter,
+    created_at: s.createdAt,
+    last_active_at: s.lastActiveAt,
+    rotated_at: s.rotatedAt,
+    expires_at: s.expiresAt,
+    user_agent: s.userAgent,
+    browser: s.device.browser,
+    os: s.device.os,
+    device_type: s.device.type,
+    ip: s.ip,
+    last_ip: s.lastIp,
+    device_id: s.deviceId,
+    revoked_at: s.revokedAt,
+    revoke_reason: s.revokeReason,
+    client_id: s.clientId ?? null,
+    scope: s.scope ?? null,
+  };
+}
+
+export function toUser(r: Selectable<UsersTable>): UserRecord {
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    createdAt: Number(r.created_at),
+    disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
+    roles: r.roles ? r.roles.split(' ') : [],
+    passwordHash: r.password_hash,
+  };
+}
+
+export function toSession(r: Selectable<SessionsTable>): Session {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    nonce: r.nonce,
+    counter: Number(r.counter),
+    createdAt: Number(r.created_at),
+    lastActiveAt: Number(r.last_active_at),
+    rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
+    expiresAt: Number(r.expires_at),
+    userAgent: r.user_agent,
+    device: { browser: r.browser, os: r.os, type: r.device_type as DeviceType },
+    ip: r.ip,
+    lastIp: r.last_ip,
+    deviceId: r.device_id,
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+    revokeReason: r.revoke_reason as RevokeReason | null,
+    ...(r.client_id !== null && { clientId: r.client_id, scope: r.scope }),
+  };
+}
+
+export function toEvent(r: Selectable<EventsTable>): SecurityEvent {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    type: r.type as EventType,
+    at: Number(r.at),
+    sessionId: r.session_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    detail: r.detail ? (JSON.parse(r.detail) as SecurityEvent['detail']) : null,
+  };
+}
