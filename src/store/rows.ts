@@ -58,6 +58,8 @@ export function toUser(r: Selectable<UsersTable>): UserRecord {
     disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
     roles: r.roles ? r.roles.split(' ') : [],
     passwordHash: r.password_hash,
+    emailVerifiedAt: r.email_verified_at === null || r.email_verified_at === undefined ? null : Number(r.email_verified_at),
+    locale: r.locale ?? null,
   };
 }
 
