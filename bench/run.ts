@@ -5,6 +5,7 @@
  *   npm run bench                    full run (about 2-3 minutes on 2 cores)
  *   npm run bench -- --smoke         tiny counts: proves the harness works, writes nothing
  *   npm run bench -- --only=verify,refresh
+ *   npm run bench -- --only=pg-scale   PostgreSQL with 10 M sessions, and the sweep (long: see bench/pg-scale.ts)
  *   npm run bench -- --out=FILE      write the Markdown elsewhere
  *
  * PostgreSQL runs when TEST_DATABASE_URL is set (a fresh database is created and dropped).
@@ -15,8 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { benchFloor } from './floor.ts';
 import { FULL, machine, SMOKE, type Row, type Sizes } from './harness.ts';
 import { benchLogin } from './login.ts';
+import { benchPgScale, SCALE_RESULTS } from './pg-scale.ts';
 import { benchProtectedRequest } from './protected-request.ts';
 import { benchRefresh } from './refresh.ts';
+import { benchRevocation } from './revocation.ts';
 import { markdownTable, textTable } from './report.ts';
 import { benchScale } from './scale.ts';
 import { benchVerify } from './verify.ts';
@@ -28,14 +31,24 @@ export const BENCHMARKS: Record<string, (sizes: Sizes) => Promise<Row[]>> = {
   refresh: benchRefresh,
   login: benchLogin,
   scale: benchScale,
+  revocation: benchRevocation,
+};
+
+/**
+ * Benchmarks run only when named (`--only=pg-scale`): too long for every run. Their rows are kept
+ * in a file of their own and shown in RESULTS.md under the main table.
+ */
+export const LONG_BENCHMARKS: Record<string, (sizes: Sizes, log: (line: string) => void) => Promise<Row[]>> = {
+  'pg-scale': benchPgScale,
 };
 
 /** Runs the named benchmarks (all by default) in order, each bounded by `sizes`. */
 export async function runBenchmarks(sizes: Sizes, only: readonly string[] = Object.keys(BENCHMARKS), log: (line: string) => void = () => {}): Promise<Row[]> {
   const rows: Row[] = [];
   for (const name of only) {
-    const bench = BENCHMARKS[name];
-    if (!bench) throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+    const long = LONG_BENCHMARKS[name];
+    const bench = BENCHMARKS[name] ?? (long && ((s: Sizes) => long(s, log)));
+    if (!bench) throw new Error(`unknown benchmark "${name}"; known: ${[...Object.keys(BENCHMARKS), ...Object.keys(LONG_BENCHMARKS)].join(', ')}`);
     const t0 = performance.now();
     const got = await bench(sizes);
     rows.push(...got);
@@ -56,14 +69,30 @@ export function resultsMarkdown(rows: readonly Row[], seconds: number): string {
     '',
     markdownTable(rows),
     '',
+    ...longResults(rows),
   ].join('\n');
+}
+
+/** The kept rows of the long benchmarks (bench/results-pg-scale.json), unless this run made them. */
+function longResults(rows: readonly Row[]): string[] {
+  const file = fileURLToPath(SCALE_RESULTS);
+  if (rows.some((r) => r.section === 'pg-scale') || !fs.existsSync(file)) return [];
+  const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { date: string; load: number[]; rows: Row[] };
+  return [
+    `## PostgreSQL at scale (\`npm run bench -- --only=pg-scale\`, run ${kept.date}, load average ${kept.load.map((l) => l.toFixed(2)).join(' ')})`,
+    '',
+    markdownTable(kept.rows),
+    '',
+  ];
 }
 
 async function main(argv: readonly string[]): Promise<void> {
   const arg = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const smoke = argv.includes('--smoke');
   const only = arg('only')?.split(',').filter(Boolean);
-  const out = arg('out') ?? (smoke ? undefined : fileURLToPath(new URL('./RESULTS.md', import.meta.url)));
+  // A long benchmark alone keeps its rows in its own file (RESULTS.md shows them under the main table).
+  const longOnly = only?.every((name) => name in LONG_BENCHMARKS) ?? false;
+  const out = arg('out') ?? (smoke || longOnly ? undefined : fileURLToPath(new URL('./RESULTS.md', import.meta.url)));
   const t0 = performance.now();
   const rows = await runBenchmarks(smoke ? SMOKE : FULL, only, (line) => console.error(line));
   const seconds = (performance.now() - t0) / 1000;
@@ -77,11 +106,12 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(process.argv[1])) {
-  // A hard stop, whatever hangs: the benchmark must end by itself.
+  // A hard stop, whatever hangs: the benchmark must end by itself (the long ones get 3 hours).
+  const long = process.argv.some((a) => a.startsWith('--only=') && a.slice(7).split(',').some((name) => name in LONG_BENCHMARKS));
   const limit = setTimeout(() => {
-    console.error('bench: over 10 minutes, stopping');
+    console.error(`bench: over ${long ? '3 hours' : '10 minutes'}, stopping`);
     process.exit(2);
-  }, 600_000);
+  }, long ? 3 * 3_600_000 : 600_000);
   limit.unref();
   main(process.argv.slice(2)).then(
     () => process.exit(0),

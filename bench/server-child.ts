@@ -3,7 +3,8 @@
  * the load generator and the server do not share one event loop. Told what to serve over IPC:
  * - `{ type: 'protected', jwk }`: a bare Fastify app with `GET /open` and `GET /protected`, the
  *   latter guarded by `fastifyBearer(createVerifier(...))` of latchkey/verify;
- * - `{ type: 'latchkey', env, argon2?, log? }`: the real latchkey (`createLatchkey`) from a config;
+ * - `{ type: 'latchkey', env, argon2?, log?, sweepIntervalMs? }`: the real latchkey (`createLatchkey`)
+ *   from a config;
  * - `{ type: 'minimal', body }`: a bare Fastify app whose `POST /oauth/token` parses the form body
  *   and answers `body` (the HTTP part of a refresh, and nothing else).
  * Then `cpu` reads its CPU time so far, `eld-start` / `eld-stop` measure its event-loop delay,
@@ -19,7 +20,7 @@ import { AUDIENCE, ISSUER } from './keys.ts';
 
 export type ChildRequest =
   | { type: 'protected'; jwk: object }
-  | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost; log?: boolean }
+  | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost; log?: boolean; sweepIntervalMs?: number }
   | { type: 'minimal'; body: string }
   | { type: 'cpu' }
   | { type: 'eld-start' }
@@ -63,7 +64,7 @@ async function handle(message: ChildRequest): Promise<unknown> {
     case 'latchkey': {
       // `log`: the production logger at LATCHKEY_LOG_LEVEL, writing to this process's stdout.
       const logger = message.log ? {} : { logger: false as const };
-      const latchkey = await createLatchkey(loadConfig(message.env), { argon2: message.argon2, ...logger });
+      const latchkey = await createLatchkey(loadConfig(message.env), { argon2: message.argon2, sweepInterval: message.sweepIntervalMs, ...logger });
       const url = await latchkey.app.listen({ host: '127.0.0.1', port: 0 });
       close = () => latchkey.close();
       return { url };

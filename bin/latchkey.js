@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// The `latchkey` command: runs the TypeScript sources through tsx, no build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli.ts');
+// The `latchkey` command: the compiled CLI in dist/ (built by `npm run build`, which `npm ci`,
+// `npm start` and `npm pack` run for you).
+await import('../dist/cli.js');

@@ -6,6 +6,7 @@ import { mailCommand } from './cli/mail.ts';
 import { serveCommand } from './cli/serve.ts';
 import { sessionsCommand } from './cli/sessions.ts';
 import { usersCommand } from './cli/users.ts';
+import { webhooksCommand } from './cli/webhooks.ts';
 import { loadConfig } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LatchkeyError } from './core/errors.ts';
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   users: usersCommand,
   sessions: sessionsCommand,
   mail: mailCommand,
+  webhooks: webhooksCommand,
   clients: clientsCommand,
   gc: {
     summary: 'delete expired sessions, old events and retired keys now',

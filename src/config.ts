@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { SessionPolicy } from './core/policy.ts';
 import type { SigningAlg } from './core/key-ring.ts';
 import { loadMailConfig, type MailConfig } from './mail/mail-config.ts';
+import { loadDeliveryConfig, type DeliveryConfig } from './delivery/config.ts';
 
 /** Everything latchkey reads from its environment, validated once at start and then frozen. */
 /** At most `limit` hits per `window` seconds; `limit: 0` switches the rule off. */
@@ -60,6 +61,8 @@ export interface Config {
   readonly shutdownTimeout: number;
   /** E-mail: transport, alerts, links and their limits (src/mail/mail-config.ts). */
   readonly mail: MailConfig;
+  /** The revocation feed and webhooks (src/delivery/config.ts). */
+  readonly delivery: DeliveryConfig;
   /**
    * `LATCHKEY_PASSWORD_GRANT` (default `false`): whether `/oauth/token` accepts `grant_type=password`.
    * RFC 9700 §2.4 says the password grant must not be used; apps sign in with the code flow instead.
@@ -147,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: read.choice('LATCHKEY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
     mail: loadMailConfig(read, issuer, path.resolve(read.string('LATCHKEY_DATA_DIR', './data'))),
+    delivery: loadDeliveryConfig(env),
     passwordGrant: read.bool('LATCHKEY_PASSWORD_GRANT', false),
   };
   return Object.freeze(config);

@@ -16,8 +16,10 @@ export interface Command {
 /** A wrong use of the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
+type Parsed<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
 /** `parseArgs` (strict) whose complaints become {@link UsageError}s. */
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O): Parsed<O> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
@@ -37,8 +39,8 @@ export async function withStore<T>(config: Config, work: (store: KyselyStore) =>
 
 /** Wires latchkey as `serve` would (without listening) and hands `work` an operator's {@link UserAdmin}. */
 export async function withAdmin<T>(config: Config, work: (admin: UserAdmin, latchkey: Latchkey) => Promise<T>): Promise<T> {
-  // Mail an operator's action causes stays in the outbox for the running servers to deliver.
-  const latchkey = await createLatchkey(config, { logger: false, sendMail: false });
+  // Mail and webhooks an operator's action causes stay in the outboxes for the running servers to deliver.
+  const latchkey = await createLatchkey(config, { logger: false, delivery: false, sendMail: false });
   try {
     return await work(new UserAdmin(latchkey.store, latchkey.auth, systemClock), latchkey);
   } finally {

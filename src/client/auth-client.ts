@@ -2,10 +2,11 @@ import { AuthError, errorFrom } from './auth-error.ts';
 import { Emitter } from './emitter.ts';
 import type { TabChannel, TabLocks } from './tab-sync.ts';
 import { TokenKeeper, type AccessToken, type AuthClientEvents } from './token-keeper.ts';
+import { watchWhileSignedIn, type SessionWatchOption } from './session-watch.ts';
 import type { SecurityEvent, SessionInfo, SignIn, User } from './types.ts';
 
 /** Options of {@link createAuthClient}. Everything but `baseUrl` exists for tests and unusual pages. */
-export interface AuthClientOptions {
+export interface AuthClientOptions extends SessionWatchOption {
   /** Where latchkey serves `/auth/*`, e.g. `https://auth.example.com`. Default: the page's origin. */
   readonly baseUrl?: string;
   /**
@@ -45,6 +46,7 @@ export class AuthClient {
   private readonly send: typeof fetch;
   private readonly now: () => number;
   private readonly keeper: TokenKeeper;
+  private readonly unwatch: () => void;
 
   constructor(options: AuthClientOptions = {}) {
     const pageOrigin = globalThis.location?.origin;
@@ -56,15 +58,18 @@ export class AuthClient {
     this.now = options.now ?? Date.now;
     const margin = options.refreshMargin ?? 30;
     if (!(margin >= 0)) throw new TypeError('createAuthClient: refreshMargin must be a number of seconds >= 0.');
+    const locks = options.locks !== undefined ? options.locks : ((globalThis.navigator as { locks?: TabLocks } | undefined)?.locks ?? null);
     this.keeper = new TokenKeeper({
       refresh: () => this.call(this.url('/auth/refresh'), { method: 'POST', credentials: 'include' }),
       now: this.now,
-      locks: options.locks !== undefined ? options.locks : ((globalThis.navigator as { locks?: TabLocks } | undefined)?.locks ?? null),
+      locks,
       channel: options.channel !== undefined ? options.channel : typeof BroadcastChannel === 'function' ? new BroadcastChannel('latchkey') : null,
       lockName: options.lockName ?? 'latchkey-refresh',
       margin: margin * 1000,
       emitter: this.emitter,
     });
+    const end = () => this.keeper.end('revoked', true, false);
+    this.unwatch = options.watchSession ? watchWhileSignedIn(this.emitter, this.url('/auth/session/stream'), (u, i) => this.fetch(u, i), end, locks) : () => {};
   }
 
   /** The signed-in user, or `null`. */
@@ -221,6 +226,7 @@ export class AuthClient {
 
   /** Stops listening to the other tabs. */
   close(): void {
+    this.unwatch();
     this.keeper.close();
   }
 

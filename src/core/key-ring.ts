@@ -111,10 +111,14 @@ export class KeyRing {
     return key;
   }
 
-  /** Signs a JWS with the current key, using node:crypto (synchronous, off the libuv pool). */
-  sign(payload: object): string {
+  /**
+   * Signs a JWS with the current key, using node:crypto (synchronous, off the libuv pool). The header's
+   * `typ` is `at+jwt` unless `typ` says otherwise (Security Event Tokens use `secevent+jwt`).
+   */
+  sign(payload: object, typ = 'at+jwt'): string {
     const key = this.signingKey();
-    const input = `${key.encodedHeader}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    const header = typ === 'at+jwt' ? key.encodedHeader : Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ })).toString('base64url');
+    const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
     const signature = key.alg === 'EdDSA'
       ? sign(null, Buffer.from(input), key.privateKey)
       : sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });

@@ -5,6 +5,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fail } from '../core/errors.ts';
 
 const WEB = new URL('../web/', import.meta.url);
+/** The page's entry: its TypeScript source when run from src/, its compiled JavaScript in dist/. */
+const ENTRY = import.meta.url.endsWith('.ts') ? 'app.ts' : 'app.js';
 
 /** The account page's files, built once per process and then served from memory. */
 interface PageAssets {
@@ -40,7 +42,7 @@ export function accountAssets(): Promise<PageAssets> {
 async function buildAssets(): Promise<PageAssets> {
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('app.ts', WEB))],
+    entryPoints: [fileURLToPath(new URL(ENTRY, WEB))],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -90,9 +92,10 @@ export function accountRoutes(): FastifyPluginAsync {
   return async (app) => {
     app.get('/account', { schema: { summary: 'The account-activity page (HTML)', tags: ['pages'] } }, async (request, reply) => {
       const { html } = await load(request);
-      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+      // %BASE%: the prefix latchkey is mounted under ('' on its own server), before the asset URLs.
+      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html.replaceAll('%BASE%', app.prefix));
     });
-    app.get('/account/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/account', 301));
+    app.get('/account/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(`${app.prefix}/account`, 301));
     app.get<{ Querystring: { v?: string } }>('/account/app.js', { schema: asset }, async (request, reply) =>
       sendAsset(request, reply, (await load(request)).js, 'text/javascript; charset=utf-8'),
     );

@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Auth } from '../core/auth.ts';
 import type { KeyRing } from '../core/key-ring.ts';
@@ -41,6 +41,8 @@ export interface Services {
   readonly accountMail?: AccountMailServices;
   /** The OpenID Provider: authorization code flow, OIDC (src/oauth/). */
   readonly oauth: OpenIdProvider;
+  /** The event delivery pipeline's routes (revocation feed, SETs, session stream: src/delivery/); absent when it does not run. */
+  readonly delivery?: { readonly routes: FastifyPluginAsync };
 }
 
 /**
@@ -66,23 +68,14 @@ export const LOG_REDACTIONS = [
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
 ];
 
-/**
- * Builds the Fastify app (without listening), so tests use it over a real socket and users can
- * mount the same routes next to their own.
- *
- * @example
- * const app = buildApp(services, { logger: false })
- * await app.listen({ port: 3000 })
- */
-export function buildApp(services: Services, options: Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> = {}): FastifyInstance {
-  const { config } = services;
-  const app = Fastify({
-    ...options,
+/** Fastify server options latchkey needs when it owns the server (`latchkey serve`, {@link buildApp}). */
+export function serverOptions(config: Config): FastifyServerOptions {
+  return {
     logController: new AccessLog(),
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     // Hostile-input limits: bodies 16 KiB (413), path parameters 200 chars (414), a whole request
     // 30 s to arrive (408); headers: Node's defaults, 16 KiB in all (431) and 60 s to arrive.
-    bodyLimit: 16 * 1024,
+    bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
     requestTimeout: 30_000,
     frameworkErrors: (error, request, reply) => errorHandler(error, request, hardenReply(reply)),
@@ -91,11 +84,48 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
     requestIdHeader: false,
     genReqId: requestId,
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
+  };
+}
+
+const BODY_LIMIT = 16 * 1024;
+
+/**
+ * Builds latchkey's own Fastify app (without listening): the server options above plus
+ * {@link latchkeyRoutes} at the root. Tests use it over a real socket.
+ *
+ * @example
+ * const app = buildApp(services, { logger: false })
+ * await app.listen({ port: 3000 })
+ */
+export function buildApp(services: Services, options: Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'serverFactory'> = {}): FastifyInstance {
+  const app = Fastify({ ...options, ...serverOptions(services.config) });
+  // At the root, not encapsulated: routes an operator adds beside latchkey's get the same hooks.
+  mountLatchkey(app, services);
+  return app;
+}
+
+/**
+ * Every route of latchkey (browser API, OAuth API, JWKS and metadata, account page, health,
+ * metrics, /openapi.json) with its error format, security headers, CORS and logging, as one
+ * encapsulated Fastify plugin: at the root of latchkey's own app, or under a prefix inside
+ * someone else's (`app.register(latchkeyRoutes(services), { prefix: '/auth-server' })`).
+ * Inside another app, that app's server options (trust proxy, request ids, timeouts) apply;
+ * latchkey's routes keep their 16 KiB body limit.
+ */
+export function latchkeyRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => mountLatchkey(app, services);
+}
+
+function mountLatchkey(app: FastifyInstance, services: Services): void {
+  const { config } = services;
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= BODY_LIMIT;
   });
-  app.register(cookie);
+  // A host app may already have these (they decorate the instance); latchkey then uses the host's.
+  if (!app.hasReplyDecorator('setCookie')) app.register(cookie);
   // JSON only (plus form bodies where an RFC asks, registered by those routes): text/plain is 415.
   app.removeContentTypeParser('text/plain');
-  app.register(openApi(services)); // before every route: it collects them for /openapi.json
+  if (!app.hasDecorator('swagger')) app.register(openApi(services)); // before every route: it collects them for /openapi.json
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   installObservability(app, services.metrics);
@@ -111,5 +141,5 @@ export function buildApp(services: Services, options: Pick<FastifyServerOptions,
   app.register(openIdRoutes(services));
   app.register(metadataRoutes(services));
   app.register(accountRoutes());
-  return app;
+  if (services.delivery) app.register(services.delivery.routes);
 }

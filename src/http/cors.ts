@@ -13,10 +13,10 @@ const ALLOWED_HEADERS = 'authorization, content-type, x-device-id, x-request-id'
  * installCors(app, ['https://app.example.com'])
  */
 export function installCors(app: FastifyInstance, allowedOrigins: readonly string[]): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
     reply.header('vary', 'Origin');
-    if (typeof origin !== 'string' || !allowedOrigins.includes(origin)) return;
+    if (typeof origin !== 'string' || !allowedOrigins.includes(origin)) return done();
     reply.header('access-control-allow-origin', origin).header('access-control-allow-credentials', 'true');
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       reply
@@ -26,6 +26,7 @@ export function installCors(app: FastifyInstance, allowedOrigins: readonly strin
     } else {
       reply.header('access-control-expose-headers', 'retry-after, www-authenticate, x-request-id');
     }
+    done();
   });
   // Preflights of every route: the headers above answer them; anyone else's preflight learns nothing.
   app.options('/*', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());

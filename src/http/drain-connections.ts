@@ -1,7 +1,10 @@
 /** The part of a Fastify app {@link drainConnectionsOnClose} needs. */
 interface HookTarget {
   addHook(name: 'preClose', hook: () => Promise<void>): unknown;
-  addHook(name: 'onSend', hook: (request: unknown, reply: { header(name: string, value: string): unknown }, payload: unknown) => Promise<unknown>): unknown;
+  addHook(
+    name: 'onSend',
+    hook: (request: unknown, reply: { header(name: string, value: string): unknown }, payload: unknown, done: (err: null, payload: unknown) => void) => void,
+  ): unknown;
 }
 
 /**
@@ -19,8 +22,8 @@ export function drainConnectionsOnClose(app: HookTarget): void {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 }

@@ -97,8 +97,9 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle, oauth, config }
       }
     });
     app.setErrorHandler(oauthErrorHandler);
-    app.addHook('onRequest', async (_request, reply) => {
+    app.addHook('onRequest', (_request, reply, done) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      done();
     });
 
     app.post<{ Body: TokenParams | undefined }>('/token', { schema: tokenSchema }, async (request) => {

@@ -90,18 +90,22 @@ export function installObservability(app: FastifyInstance, metrics?: LatchkeyMet
     else done();
   });
   if (!metrics) return;
-  app.addHook('onResponse', async (request, reply) => {
+  const prefix = app.prefix; // where latchkey is mounted: '' on its own server
+  // A plain callback, not an async function: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.observeResponse(request.method, route, status, reply.elapsedTime / 1000);
-    if (status >= 500) return;
-    const kind = requestKind(request.method, route, request.body);
-    if (kind === 'login') metrics.countLogin(loginOutcome(status));
-    else if (kind === 'refresh' && status !== 429) {
-      metrics.countRefresh(refreshOutcome(status, scopeOf.get(request)?.events ?? new Set()));
+    if (status < 500) {
+      const kind = requestKind(request.method, route.startsWith(prefix) ? route.slice(prefix.length) : route, request.body);
+      if (kind === 'login') metrics.countLogin(loginOutcome(status));
+      else if (kind === 'refresh' && status !== 429) metrics.countRefresh(refreshOutcome(status, scopeOf.get(request)?.events ?? NO_EVENTS));
     }
+    done();
   });
 }
+
+const NO_EVENTS: ReadonlySet<EventType> = new Set();
 
 function requestKind(method: string, route: string, body: unknown): 'login' | 'refresh' | undefined {
   if (method !== 'POST') return undefined;

@@ -24,7 +24,8 @@ export function openApi({ config }: Services): FastifyPluginAsync {
           version,
           description: 'Authentication server: short-lived JWT access tokens, rotating per-device refresh tokens, session management.',
         },
-        servers: [{ url: config.issuer }],
+        // Paths carry the prefix latchkey is mounted under; the issuer usually ends with it too.
+        servers: [{ url: config.issuer.endsWith(app.prefix) ? config.issuer.slice(0, config.issuer.length - app.prefix.length) || config.issuer : config.issuer }],
         tags: [
           { name: 'browser API', description: 'The refresh token travels only in an HttpOnly cookie.' },
           { name: 'OAuth 2.0 API', description: 'The refresh token travels in the body (native apps, standard OAuth clients).' },

@@ -18,9 +18,9 @@ export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
  * @example
  * app.addHook('onSend', securityHeaders)
  */
-export async function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+export function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
   hardenReply(reply);
-  return payload;
+  done(null, payload);
 }
 
 /** Sets the headers of {@link securityHeaders} on `reply`, for answers sent outside the hooks (framework errors). */

@@ -29,12 +29,13 @@ export interface AuthorizeContext {
 }
 
 /**
- * Decides an authorization request for the browser in front of the page (OpenID Connect Core
- * §3.1.2.3-§3.1.2.6): sign-in unless the browser is signed in to latchkey, again for `prompt=login`
- * or when the sign-in is older than `max_age`; consent for third-party clients (and `prompt=consent`);
- * with `prompt=none` every question becomes an error redirect instead. Then a code.
+ * The rule of the authorize page (OpenID Connect Core §3.1.2.3-§3.1.2.6), a pure function: sign-in
+ * unless the browser is signed in to latchkey, again for `prompt=login`/`select_account` or when the
+ * sign-in is older than `max_age` (a sign-in made after the page was served always counts as fresh);
+ * consent for third-party clients and `prompt=consent`; with `prompt=none` every question becomes an
+ * error redirect instead. `{ next: 'code' }` when a code may be issued.
  */
-export async function decideAuthorization(request: AuthorizeRequest, ctx: AuthorizeContext, store: OAuthStore): Promise<AuthorizeStep> {
+export function authorizationStep(request: AuthorizeRequest, ctx: AuthorizeContext): AuthorizeStep | { readonly next: 'code' } {
   const silent = request.prompt.has('none');
   const back = (error: string, description: string): AuthorizeStep => ({
     next: 'redirect',
@@ -52,7 +53,14 @@ export async function decideAuthorization(request: AuthorizeRequest, ctx: Author
   if (needsConsent && ctx.consent !== 'allow') {
     return silent ? back('consent_required', 'The user has to allow this app first.') : { next: 'consent', scopes: request.scope.split(' ').filter(Boolean) };
   }
+  return { next: 'code' };
+}
 
+/** Takes the {@link authorizationStep}, and issues the code when it says so. */
+export async function decideAuthorization(request: AuthorizeRequest, ctx: AuthorizeContext, store: OAuthStore): Promise<AuthorizeStep> {
+  const step = authorizationStep(request, ctx);
+  const session = ctx.session;
+  if (step.next !== 'code' || session === null) return step as AuthorizeStep;
   const code = randomBytes(32).toString('base64url');
   await store.insertCode(
     {

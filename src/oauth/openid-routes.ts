@@ -34,8 +34,10 @@ interface ContinueBody {
  * `POST /oauth/token` (src/http/oauth-routes.ts).
  */
 export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Services): FastifyPluginAsync {
+  /** `LATCHKEY_SIGNUP` (`open` unless set to `closed`), read loosely: the page is filled in as `/account` is. */
+  const signup = (config as { readonly signup?: string }).signup ?? 'open';
   const page = async (reply: FastifyReply, status: number, title: string, message: string, warning: boolean) =>
-    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(await messagePage(title, message, warning));
+    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(await messagePage(title, message, warning, reply.server.prefix));
   /** A refusal that cannot go back to an app: a page for a browser, the standard error body for anything else. */
   const refuse = (request: FastifyRequest, reply: FastifyReply, title: string, description: string) =>
     /\btext\/html\b/.test(request.headers.accept ?? '') ? page(reply, 400, title, description, true) : sendError(reply, 'invalid_request', description);
@@ -53,7 +55,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
       const query = rawQuery(request.url);
       try {
         const checked = await oauth.checkRequest(query);
-        const html = await authorizePage(checked.client.name, oauth.ticket(query));
+        const html = await authorizePage(checked.client.name, oauth.ticket(query), app.prefix, signup);
         return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
       } catch (err) {
         if (!(err instanceof AuthorizeError)) throw err;
@@ -64,7 +66,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
 
     // OpenID Connect Core §3.1.2.1: the authorization endpoint takes POST too; the page reads its request from the URL.
     app.post<{ Body: Record<string, string> | undefined }>('/oauth/authorize', { schema: { hide: true } }, async (request, reply) =>
-      reply.redirect(`/oauth/authorize?${new URLSearchParams(request.body ?? {})}`, 303),
+      reply.redirect(`${app.prefix}/oauth/authorize?${new URLSearchParams(formFields(request.body))}`, 303),
     );
 
     app.post<{ Body: ContinueBody }>('/oauth/authorize/continue', {
@@ -110,7 +112,7 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
     const logoutSchema = { summary: 'RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): id_token_hint, post_logout_redirect_uri, state', tags };
     app.get('/oauth/logout', { schema: logoutSchema }, (request, reply) => logout(request, reply, new URLSearchParams(rawQuery(request.url))));
     app.post<{ Body: Record<string, string> | undefined }>('/oauth/logout', { schema: { ...logoutSchema, hide: true } }, (request, reply) =>
-      logout(request, reply, new URLSearchParams(request.body ?? {})),
+      logout(request, reply, new URLSearchParams(formFields(request.body))),
     );
 
     app.get('/.well-known/openid-configuration', { schema: { summary: 'OpenID Provider metadata (OpenID Connect Discovery 1.0)', tags } }, async (_request, reply) => {
@@ -124,4 +126,13 @@ export function openIdRoutes({ oauth, auth, config, verifyAccessToken }: Service
 function rawQuery(url: string): string {
   const at = url.indexOf('?');
   return at < 0 ? '' : url.slice(at + 1);
+}
+
+/** A POSTed body as form fields: absent is none; anything but an object of strings (a JSON array, nested values) is a 400, not a 500. */
+function formFields(body: unknown): Record<string, string> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body) || Object.values(body).some((value) => typeof value !== 'string')) {
+    throw fail('invalid_request', 'The request body must be form fields.');
+  }
+  return body as Record<string, string>;
 }

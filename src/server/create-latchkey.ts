@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.ts';
 import { Auth } from '../core/auth.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -6,8 +6,9 @@ import { KeyRing } from '../core/key-ring.ts';
 import { PasswordHasher, type Argon2Cost } from '../core/passwords.ts';
 import { RefreshTokenCodec } from '../core/refresh-token.ts';
 import { ServerSecret } from '../core/server-secret.ts';
+import { startDelivery, type Delivery } from '../delivery/delivery.ts';
 import { startSweeper } from './sweeper.ts';
-import { buildApp, LOG_REDACTIONS, type Services } from '../http/app.ts';
+import { LOG_REDACTIONS, type Services } from '../http/app.ts';
 import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter.ts';
 import { logSerializers } from '../http/log-serializers.ts';
 import { LoginThrottle } from '../rate-limit/login-throttle.ts';
@@ -16,6 +17,7 @@ import { SecurityEventSink } from '../http/observability.ts';
 import { LatchkeyMetrics } from './metrics.ts';
 import { loadServerSecret } from './server-secret-file.ts';
 import { serverLogger } from './logger.ts';
+import { createMounts, type Mounts } from './mounts.ts';
 import { KyselyOAuthStore } from '../oauth/kysely-oauth-store.ts';
 import { OpenIdProvider } from '../oauth/provider.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
@@ -34,17 +36,20 @@ export interface LatchkeyOptions {
   /** argon2id cost; default OWASP's (19 MiB, t=2, p=1). */
   readonly argon2?: Argon2Cost;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Run the event delivery pipeline (revocation feed, webhooks); default true. One-shot CLI commands turn it off. */
+  readonly delivery?: boolean;
+  /** Milliseconds between background sweeps of expired rows; default 60,000; `0` runs none. */
+  readonly sweepInterval?: number;
   /** Deliver the mail outbox from this instance (default true); `false` leaves it to other instances. */
   readonly sendMail?: boolean;
   /** Milliseconds between two looks at the mail outbox when nothing nudges (default 1000). */
   readonly mailPollMs?: number;
 }
 
-export interface Latchkey extends Services {
-  readonly app: FastifyInstance;
+export interface Latchkey extends Services, Omit<Mounts, 'close'> {
   /** Delivers the mail outbox (stopped by `close()`). */
   readonly mailSender: MailSender;
-  /** Stops serving and closes the store. */
+  /** Stops serving (latchkey's own instances), the background sweep and the key ring, and closes the store. Idempotent. */
   close(): Promise<void>;
   /**
    * The final flush of the log lines still buffered, waiting for the log destination until
@@ -76,6 +81,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   });
   const metrics = new LatchkeyMetrics();
   const events = new SecurityEventSink(metrics);
+  let delivery: Delivery | undefined;
+  let log: FastifyBaseLogger | undefined;
   const passwords = new PasswordHasher(options.argon2);
   const auth = new Auth({
     store,
@@ -87,7 +94,10 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     issuer: config.issuer,
     audience: config.audience,
     requireVerifiedEmail: config.mail.requireVerifiedEmail,
-    onEvents: events.onEvents,
+    onEvents: (written) => {
+      events.onEvents(written);
+      delivery?.wake();
+    },
   });
   const verifyAccessToken = createTokenVerifier({
     issuer: config.issuer,
@@ -108,34 +118,63 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     passwordGrant: config.passwordGrant,
     secret: secret.refreshMacKey,
   });
-  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, accountMail: mail.services };
+  if (store instanceof KyselyStore && options.delivery !== false) {
+    delivery = await startDelivery({
+      store, config, clock, secret, auth, verifyAccessToken,
+      log: { warn: (obj, msg) => log?.warn(obj, msg) },
+      sign: (claims, typ) => keys.sign(claims, typ),
+    });
+  }
+  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, delivery, accountMail: mail.services };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
   const served = options.logger === undefined ? serverLogger(config.logLevel) : undefined;
   const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
-  const app = buildApp(services, { logger });
-  events.logger = app.log;
-  if (limiter instanceof FallbackRateLimiter) limiter.log = app.log;
-  const mailSender = mail.sender(app.log, options.mailPollMs);
+  const adoptLogger = (logger: FastifyBaseLogger) => {
+    if (log) return;
+    log = logger;
+    events.logger = logger;
+    if (limiter instanceof FallbackRateLimiter) limiter.log = logger;
+  };
+  const mailLog = {
+    info: (fields: object, message: string) => log?.info(fields, message),
+    warn: (fields: object, message: string) => log?.warn(fields, message),
+    error: (fields: object, message: string) => log?.error(fields, message),
+  };
+  const mailSender = mail.sender(mailLog, options.mailPollMs);
   if (options.sendMail !== false) {
     mailSender.start();
     nudgeSender = () => mailSender.nudge();
   }
-  const stopSweeper = startSweeper(store, config, clock, 60_000, (err) => app.log.warn({ err }, 'garbage sweep failed'));
-  return {
-    ...services,
-    app,
-    mailSender,
-    async close() {
+  const sweepInterval = options.sweepInterval ?? 60_000;
+  const stopSweeper = sweepInterval > 0
+    ? startSweeper(store, config, clock, sweepInterval, (err) => log?.warn({ err }, 'garbage sweep failed'))
+    : () => {};
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
       stopSweeper();
       await mailSender.stop();
       await mail.transport.close();
       keys.close();
-      await app.close();
+      await mounts.close();
+      await delivery?.close();
       await limiter.close();
       await store.close();
+    })();
+    return closing;
+  };
+  const mounts = createMounts(services, { logger, adoptLogger, closeLatchkey: close });
+  return {
+    ...services,
+    get app() {
+      return mounts.app;
     },
+    plugin: mounts.plugin,
+    handler: mounts.handler,
+    mailSender,
+    close,
     flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };
 }

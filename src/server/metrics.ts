@@ -74,10 +74,17 @@ export class LatchkeyMetrics {
     registers: [this.registry],
   });
 
+  readonly #events = new Map<EventType, { inc(): void }>();
+
   /** Counts what the core recorded: reuse, suspicious refreshes, revocations, and every event by type. */
   countEvents(events: readonly Pick<NewEvent, 'type' | 'detail'>[]): void {
     for (const event of events) {
-      this.securityEvents.inc({ type: event.type });
+      let byType = this.#events.get(event.type);
+      if (!byType) {
+        byType = this.securityEvents.labels(event.type);
+        this.#events.set(event.type, byType);
+      }
+      byType.inc();
       if (event.type === 'refresh_token_reuse') this.reuseDetections.inc();
       else if (event.type === 'suspicious_refresh') this.suspiciousRefreshes.inc();
       else if (event.type === 'logout') this.revocations.inc({ reason: 'logout' });
@@ -89,13 +96,33 @@ export class LatchkeyMetrics {
     this.logins.inc({ outcome });
   }
 
+  readonly #refreshes = new Map<RefreshOutcome, { inc(): void }>();
+
   countRefresh(outcome: RefreshOutcome): void {
-    this.refreshes.inc({ outcome });
+    let counter = this.#refreshes.get(outcome);
+    if (!counter) {
+      counter = this.refreshes.labels(outcome);
+      this.#refreshes.set(outcome, counter);
+    }
+    counter.inc();
   }
+
+  /**
+   * The latency histogram of each (method, route, status) seen, kept: prom-client would otherwise
+   * hash the label set on every request. Bounded: routes are patterns (`unmatched` for the rest),
+   * and Node's parser accepts only the standard methods.
+   */
+  readonly #durations = new Map<string, { observe(seconds: number): void }>();
 
   /** One finished HTTP request: latency by route pattern (never the raw URL), and 429s by route. */
   observeResponse(method: string, route: string, status: number, seconds: number): void {
-    this.requestDuration.observe({ method, route, status: String(status) }, seconds);
+    const key = `${method} ${status} ${route}`;
+    let duration = this.#durations.get(key);
+    if (!duration) {
+      duration = this.requestDuration.labels(method, route, String(status));
+      this.#durations.set(key, duration);
+    }
+    duration.observe(seconds);
     if (status === 429) this.rateLimited.inc({ route });
   }
 }

@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Store, SweepLimits } from '../core/store.ts';
@@ -35,7 +35,9 @@ export function sweepLimits(config: Config, now: number, batch = SWEEP_BATCH): S
 
 /**
  * Sweeps one batch after another until a batch comes back short or `maxBatches` ran, yielding to
- * other work between batches. Returns the totals.
+ * other work between batches; with `pace`, it also waits between two batches as long as the last
+ * one took, so a sweep never takes more than about half of the database's (or, on SQLite, the
+ * event loop's) time from the requests, however big the backlog. Returns the totals.
  *
  * @example
  * const removed = await sweepInBatches(store, config, systemClock)
@@ -44,14 +46,18 @@ export async function sweepInBatches(
   store: Store,
   config: Config,
   clock: Clock,
-  options: { batch?: number; maxBatches?: number } = {},
+  options: { batch?: number; maxBatches?: number; pace?: boolean } = {},
 ): Promise<SweepCounts> {
   const batch = options.batch ?? SWEEP_BATCH;
   const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
   const total: SweepCounts = { sessions: 0, events: 0, keys: 0 };
+  let took = 0;
   for (let round = 0; round < maxBatches; round++) {
-    if (round > 0) await nextTurn(); // let waiting requests run between two deletes
+    // let waiting requests run between two deletes
+    if (round > 0) await (options.pace && took >= 1 ? sleep(Math.min(took, 1000)) : nextTurn());
+    const started = performance.now();
     const swept = await store.sweep(sweepLimits(config, clock.now(), batch));
+    took = performance.now() - started;
     total.sessions += swept.sessions;
     total.events += swept.events;
     total.keys += swept.keys;
@@ -72,10 +78,11 @@ export function collectGarbage(store: Store, config: Config, clock: Clock, batch
 
 /**
  * Sweeps in the background every `intervalMs` (default a minute): each round deletes small batches
- * until the garbage is gone or `maxBatches` (default 20, i.e. 10,000 rows per table) ran, so the
- * tables stay the size of the live data without ever holding a long lock. A round never starts
- * while the previous one runs; a failure (the database is down) is reported and the next round
- * tries again. Returns a function that stops it.
+ * until the garbage is gone (or `maxBatches` ran), paced (see {@link sweepInBatches}), so the tables
+ * stay the size of the live data, whatever rate rows end at, without ever holding a long lock or
+ * taking more than about half of the store's time. A round never starts while the previous one
+ * runs; a failure (the database is down) is reported and the next round tries again. Returns a
+ * function that stops it.
  *
  * @example
  * const stop = startSweeper(store, config, systemClock, 60_000, (err) => log.warn({ err }, 'sweep failed'))
@@ -92,7 +99,7 @@ export function startSweeper(
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepInBatches(store, config, clock, { maxBatches: 20, ...options })
+    sweepInBatches(store, config, clock, { pace: true, ...options })
       .catch((err: unknown) => onError?.(err))
       .finally(() => {
         running = false;

@@ -2,7 +2,7 @@ import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import type { EventType, RevokeReason } from '../contract/index.ts';
 import { normalizeEmail, type SecurityEvent, type Session, type UserRecord } from '../core/types.ts';
 import { migrationProvider } from './migrations.ts';
-import { eventRow, sessionRow, toEvent, toSession, toUser } from './rows.ts';
+import { eventRow, sessionRow, toEvent, toSession, toSessionWithUser, toUser } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from '../core/store.ts';
 import type { AccountLink, LinkPurpose } from '../core/account-link.ts';
@@ -21,7 +21,11 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
-  /** The Kysely instance: for a dialect's own store (store/postgres-store.ts) to override a method with SQL of its own, and for the OAuth tables (src/oauth/kysely-oauth-store.ts). */
+  /**
+   * The Kysely instance: for a dialect's own store (store/postgres-store.ts) to override a method with
+   * SQL of its own, for the OAuth tables (src/oauth/kysely-oauth-store.ts), and for the delivery
+   * pipeline (src/delivery/) to read its tables on the same pool.
+   */
   get database(): Kysely<Database> {
     return this.db;
   }
@@ -116,20 +120,7 @@ export class KyselyStore implements Store {
       ])
       .where('s.id', '=', id)
       .executeTakeFirst();
-    if (!row) return undefined;
-    const user = toUser({
-      id: row.user_id,
-      email: row.u_email,
-      email_normalized: row.u_email_normalized,
-      name: row.u_name,
-      password_hash: row.u_password_hash,
-      created_at: row.u_created_at,
-      disabled_at: row.u_disabled_at,
-      roles: row.u_roles,
-      email_verified_at: row.u_email_verified_at,
-      locale: row.u_locale,
-    });
-    return { session: toSession(row), user };
+    return row ? toSessionWithUser(row) : undefined;
   }
 
   async listLiveSessions(userId: string, now: number): Promise<Session[]> {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { mailAndAccountLinks } from './migration-013-mail.ts';
+import { deliveryMigration } from '../delivery/migration.ts';
 import { oauthMigration } from '../oauth/oauth-migration.ts';
 
 /**
@@ -85,6 +86,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '2026-11-30-013-mail-and-account-links': mailAndAccountLinks,
+  '2026-11-30-014-delivery': deliveryMigration,
   '2026-11-30-016-oauth-clients-codes': oauthMigration,
 };
 

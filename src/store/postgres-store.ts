@@ -1,38 +1,49 @@
-import { sql } from 'kysely';
-import { KyselyStore } from './kysely-store.ts';
-import { eventRow } from './rows.ts';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { NewEvent, RotationUpdate } from '../core/store.ts';
+import type { Session, UserRecord } from '../core/types.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { eventRow, HOT_SQL, toSessionWithUser, type SessionWithUserRow } from './rows.ts';
+import type { Database } from './schema.ts';
+
+/** Event rows one rotation statement is prepared for; more (never seen) go in a statement of their own size. */
+const EVENT_COLUMNS = 8;
 import type { OutboxMail } from '../core/mail-message.ts';
 import { mailQueries } from './mail-queries.ts';
 
 /**
- * The store on PostgreSQL: {@link KyselyStore} with the one method where a round trip matters.
- * A rotation is a single statement (a data-modifying CTE: the conditional UPDATE, then the event
- * INSERT only if it won), so it costs one round trip instead of five (BEGIN, UPDATE, INSERT,
- * COMMIT and the pool's checkout), with the same semantics: one statement is atomic, and of
- * concurrent callers with the same `fromCounter` the row lock lets exactly one UPDATE match.
+ * The store on PostgreSQL: {@link KyselyStore} with the two calls of every refresh as named
+ * prepared statements, parsed and planned once per pooled connection and then only executed:
+ *
+ * - the session with its user: one join;
+ * - the rotation: a single statement (a data-modifying CTE: the conditional UPDATE, then the event
+ *   INSERT only if it won), so it costs one round trip instead of five (BEGIN, UPDATE, INSERT,
+ *   COMMIT and the pool's checkout), with the same semantics: one statement is atomic, and of
+ *   concurrent callers with the same `fromCounter` the row lock lets exactly one UPDATE match.
+ *
+ * (A pooler in front of PostgreSQL must keep prepared statements per server connection: session
+ * pooling, or PgBouncer 1.21+ with `max_prepared_statements`.)
  *
  * @example
- * const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }))
+ * const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool)
  */
 export class PostgresStore extends KyselyStore {
+  readonly #pool: pg.Pool;
+
+  constructor(db: Kysely<Database>, pool: pg.Pool) {
+    super(db);
+    this.#pool = pool;
+  }
+
+  override async findSessionWithUser(id: string): Promise<{ session: Session; user: UserRecord } | undefined> {
+    const { rows } = await this.#pool.query<SessionWithUserRow>({ name: 'latchkey_find_session_with_user', text: HOT_SQL.findSessionWithUser, values: [id] });
+    return rows[0] ? toSessionWithUser(rows[0]) : undefined;
+  }
+
   override async rotateSession(id: string, fromCounter: number, update: RotationUpdate, events: readonly NewEvent[]): Promise<boolean> {
-    const rotated = sql`UPDATE sessions SET counter = ${fromCounter + 1}, rotated_at = ${update.at}, last_active_at = ${update.at},
-      last_ip = ${update.lastIp}, expires_at = ${update.expiresAt}
-      WHERE id = ${id} AND counter = ${fromCounter} AND revoked_at IS NULL RETURNING id`;
-    const values = events.map(eventRow).map(
-      (r) => sql`(${r.id}::text, ${r.user_id}::text, ${r.type}::text, ${r.at}::bigint, ${r.session_id}::text,
-        ${r.ip}::text, ${r.user_agent}::text, ${r.detail}::text)`,
-    );
-    // A data-modifying CTE runs to completion whether or not the outer query reads it.
-    const query =
-      values.length === 0
-        ? sql<{ won: number }>`WITH rotated AS (${rotated}) SELECT count(*)::int AS won FROM rotated`
-        : sql<{ won: number }>`WITH rotated AS (${rotated}),
-            logged AS (INSERT INTO events (id, user_id, type, at, session_id, ip, user_agent, detail)
-              SELECT * FROM (VALUES ${sql.join(values)}) AS v WHERE EXISTS (SELECT 1 FROM rotated) RETURNING 1)
-            SELECT (SELECT count(*) FROM rotated)::int AS won`;
-    const { rows } = await query.execute(this.database);
+    const values: unknown[] = [fromCounter + 1, update.at, update.lastIp, update.expiresAt, id, fromCounter];
+    for (const r of events.map(eventRow)) values.push(r.id, r.user_id, r.type, r.at, r.session_id, r.ip, r.user_agent, r.detail);
+    const { rows } = await this.#pool.query<{ won: number }>({ name: `latchkey_rotate_session_${events.length}`, text: rotationSql(events.length), values });
     return rows[0]?.won === 1;
   }
 
@@ -40,4 +51,25 @@ export class PostgresStore extends KyselyStore {
   override claimMail(now: number, leaseUntil: number, limit: number): Promise<OutboxMail[]> {
     return mailQueries.claim(this.database, now, leaseUntil, limit, true);
   }
+}
+
+const rotations = new Map<number, string>();
+
+/** The rotation statement with `events` event rows (parameters $7 onwards, 8 per event). */
+function rotationSql(events: number): string {
+  let text = rotations.get(events);
+  if (text) return text;
+  const rotated = `${HOT_SQL.rotateSession} RETURNING id`;
+  const row = (i: number) =>
+    `(${Array.from({ length: EVENT_COLUMNS }, (_, c) => `$${7 + i * EVENT_COLUMNS + c}::${c === 3 ? 'bigint' : 'text'}`).join(', ')})`;
+  // A data-modifying CTE runs to completion whether or not the outer query reads it.
+  text =
+    events === 0
+      ? `WITH rotated AS (${rotated}) SELECT count(*)::int AS won FROM rotated`
+      : `WITH rotated AS (${rotated}),
+          logged AS (INSERT INTO events (id, user_id, type, at, session_id, ip, user_agent, detail)
+            SELECT * FROM (VALUES ${Array.from({ length: events }, (_, i) => row(i)).join(', ')}) AS v WHERE EXISTS (SELECT 1 FROM rotated) RETURNING 1)
+          SELECT (SELECT count(*) FROM rotated)::int AS won`;
+  rotations.set(events, text);
+  return text;
 }

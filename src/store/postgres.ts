@@ -45,7 +45,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     statement_timeout: options.statementTimeoutMs ?? 5000,
     query_timeout: options.queryTimeoutMs ?? 8000,
   });
-  return raisingStoreUnavailable(new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })));
+  return raisingStoreUnavailable(new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool));
 }
 
 /** Brings the schema at `url` up to date on one short-lived connection without statement timeouts. */

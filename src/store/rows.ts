@@ -96,3 +96,47 @@ export function toEvent(r: Selectable<EventsTable>): SecurityEvent {
     detail: r.detail ? (JSON.parse(r.detail) as SecurityEvent['detail']) : null,
   };
 }
+
+/** A row of sessions joined with its user, the user's columns prefixed `u_` (store.findSessionWithUser). */
+export type SessionWithUserRow = Selectable<SessionsTable> & {
+  u_email: string;
+  u_email_normalized: string;
+  u_name: string | null;
+  u_password_hash: string;
+  u_created_at: number | string;
+  u_disabled_at: number | string | null;
+  u_roles: string;
+  u_email_verified_at: number | string | null;
+  u_locale: string | null;
+};
+
+export function toSessionWithUser(row: SessionWithUserRow): { session: Session; user: UserRecord } {
+  const user = toUser({
+    id: row.user_id,
+    email: row.u_email,
+    email_normalized: row.u_email_normalized,
+    name: row.u_name,
+    password_hash: row.u_password_hash,
+    created_at: row.u_created_at as number,
+    disabled_at: row.u_disabled_at as number | null,
+    roles: row.u_roles,
+    email_verified_at: row.u_email_verified_at === null ? null : Number(row.u_email_verified_at),
+    locale: row.u_locale,
+  });
+  return { session: toSession(row), user };
+}
+
+/**
+ * The refresh path's statements as SQL text, for the stores that keep them prepared for their whole
+ * life (store/sqlite-store.ts, store/postgres-store.ts); `$n` placeholders (PostgreSQL's; SQLite
+ * reads them as numbered parameters). The same queries as KyselyStore's builders.
+ */
+export const HOT_SQL = {
+  findSessionWithUser: `SELECT s.*, u.email AS u_email, u.email_normalized AS u_email_normalized, u.name AS u_name,
+      u.password_hash AS u_password_hash, u.created_at AS u_created_at, u.disabled_at AS u_disabled_at, u.roles AS u_roles,
+      u.email_verified_at AS u_email_verified_at, u.locale AS u_locale
+    FROM sessions AS s INNER JOIN users AS u ON u.id = s.user_id WHERE s.id = $1`,
+  rotateSession: `UPDATE sessions SET counter = $1, rotated_at = $2, last_active_at = $2, last_ip = $3, expires_at = $4
+    WHERE id = $5 AND counter = $6 AND revoked_at IS NULL`,
+  insertEvent: 'INSERT INTO events (id, user_id, type, at, session_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+} as const;

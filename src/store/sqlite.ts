@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
-import { KyselyStore } from './kysely-store.ts';
+import type { KyselyStore } from './kysely-store.ts';
+import { SqliteStore } from './sqlite-store.ts';
 import { raisingStoreUnavailable } from './outage.ts';
 import type { Database } from './schema.ts';
 
@@ -18,7 +19,7 @@ export async function openSqliteStore(file: string): Promise<KyselyStore> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const store = new KyselyStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
+  const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), database);
   await migrateAlongsideOthers(store);
   return raisingStoreUnavailable(store);
 }

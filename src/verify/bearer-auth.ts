@@ -37,13 +37,15 @@ const DESCRIPTIONS: Readonly<Record<VerifyError['code'], string>> = {
   expired: 'The access token has expired.',
   not_yet_valid: 'The access token is not valid yet.',
   jwks_unavailable: 'The signing keys cannot be fetched right now; try again shortly.',
+  session_revoked: 'The session of this access token has ended.',
+  revocation_status_unknown: 'Whether this session has ended cannot be checked right now; try again shortly.',
 };
 
 /**
  * Checks a request's `Authorization` header with `verify` and says what to do: go on with the
  * claims, or refuse as RFC 6750 §3 says: `401` with `WWW-Authenticate: Bearer realm="…"` when no
  * token was sent, `401` with `error="invalid_token"` when the token is bad, and `503` when the
- * keys cannot be fetched (the token is not at fault). The framework adapters are thin wrappers of this.
+ * keys cannot be fetched or the revocation feed is too stale (the token is not at fault). The framework adapters are thin wrappers of this.
  *
  * @example
  * const outcome = await authorizeBearer(req.headers.authorization, verify)
@@ -65,7 +67,7 @@ export async function authorizeBearer(
   } catch (err) {
     const code = err instanceof VerifyError ? err.code : 'malformed';
     const description = DESCRIPTIONS[code] ?? DESCRIPTIONS.malformed;
-    if (code === 'jwks_unavailable') {
+    if (code === 'jwks_unavailable' || code === 'revocation_status_unknown') {
       return { refusal: { status: 503, headers: { 'retry-after': '10' }, body: { error: 'service_unavailable', error_description: description } } };
     }
     return refuse(401, `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`, 'invalid_token', description);

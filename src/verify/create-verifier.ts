@@ -1,4 +1,5 @@
 import { createRemoteJwks } from './remote-jwks.ts';
+import { RevocationFollower, type RevocationFeedOptions } from './revocation-follower.ts';
 import { createTokenVerifier, type VerifiedClaims } from './token-verifier.ts';
 
 /**
@@ -24,8 +25,14 @@ export interface VerifierOptions {
   readonly cacheSize?: number;
   /** Epoch milliseconds; default `Date.now` (tests inject a clock). */
   readonly now?: () => number;
-  /** The fetch used for the JWKS; default the global `fetch`. */
+  /** The fetch used for the JWKS and the revocation feed; default the global `fetch`. */
   readonly fetch?: typeof fetch;
+  /**
+   * Follow latchkey's revocation feed: tokens of an ended session are refused (`session_revoked`)
+   * within moments instead of working until `exp`. See {@link RevocationFeedOptions} for
+   * `maxStaleness` (fail closed when the feed is unreachable for too long).
+   */
+  readonly revocations?: RevocationFeedOptions;
 }
 
 /**
@@ -38,12 +45,29 @@ export interface VerifierOptions {
 export type Verifier = (token: string) => Promise<VerifiedClaims>;
 
 /**
+ * The verifier {@link createVerifier} builds: a {@link Verifier}, plus the revocation follower when
+ * `revocations` was given, and `close()` to stop following.
+ *
+ * @example
+ * const verify: LatchkeyVerifier = createVerifier({ issuer, audience, revocations: { url, key } })
+ * console.log(verify.revocations?.status().lag)
+ * verify.close()
+ */
+export type LatchkeyVerifier = Verifier & {
+  readonly revocations: RevocationFollower | undefined;
+  close(): void;
+};
+
+/**
  * Builds the verifier a resource server needs for latchkey's access tokens, offline after the
  * first JWKS fetch: the algorithm is pinned to each key (ES256, EdDSA or RS256, matching the JWK's
  * type; never `none`, never HMAC), `typ` must be `at+jwt` (RFC 9068), `iss` and `aud` must match,
  * `exp`/`nbf`/`iat` hold within `clockTolerance`. Keys come from the JWKS, cached and fetched
  * again for an unknown `kid` (at most once per `jwksCooldown`, concurrent callers sharing one
  * fetch), so a key rotation on the server is picked up without a restart.
+ *
+ * With `revocations`, the verifier also follows latchkey's revocation feed (Server-Sent Events) and
+ * refuses tokens of ended sessions with `session_revoked`, the verified-token cache included.
  *
  * Options are checked here: a bad one throws a `TypeError` naming it.
  *
@@ -56,7 +80,7 @@ export type Verifier = (token: string) => Promise<VerifiedClaims>;
  *   if (err instanceof VerifyError) return reply.code(401).send({ error: 'invalid_token', reason: err.code }) // err.code: 'expired', 'invalid_signature', ...
  * }
  */
-export function createVerifier(options: VerifierOptions): Verifier {
+export function createVerifier(options: VerifierOptions): LatchkeyVerifier {
   const issuer = required(options?.issuer, 'issuer');
   const audience = required(options?.audience, 'audience');
   const jwksUri = options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
@@ -74,14 +98,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cooldown: options.jwksCooldown,
     maxAge: options.jwksMaxAge,
   });
-  return createTokenVerifier({
+  const follower = options.revocations
+    ? new RevocationFollower(options.revocations, { fetch: options.fetch ?? fetch, now: options.now ?? Date.now })
+    : undefined;
+  const verify = createTokenVerifier({
     issuer,
     audience,
     resolveKey: (kid) => jwks.resolveKey(kid),
     now: options.now,
     clockTolerance: options.clockTolerance,
     cacheSize: options.cacheSize,
+    ...(follower && { check: (claims) => follower.check(claims.sid) }),
   });
+  return Object.assign(verify, { revocations: follower, close: () => follower?.close() });
 }
 
 function required(value: unknown, name: string): string {

@@ -11,7 +11,11 @@ export type VerifyErrorCode =
   | 'expired'
   | 'not_yet_valid'
   /** The JWKS could not be fetched (network, status, or not a JWK Set): a server problem, not the token's. */
-  | 'jwks_unavailable';
+  | 'jwks_unavailable'
+  /** The token's session was ended (sign-out, revocation): learned from latchkey's revocation feed. */
+  | 'session_revoked'
+  /** The revocation feed has not been heard from for longer than `maxStaleness`: the verifier fails closed. */
+  | 'revocation_status_unknown';
 
 /**
  * An access token that must not be trusted.

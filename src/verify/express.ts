@@ -1,4 +1,3 @@
-import type { NextFunction, Request, Response } from 'express';
 import { authorizeBearer, type BearerAuthOptions } from './bearer-auth.ts';
 import type { Verifier } from './create-verifier.ts';
 import type { VerifiedClaims } from './token-verifier.ts';
@@ -13,6 +12,21 @@ declare global {
 }
 
 /**
+ * The parts of Express's `req`, `res` and `next` the middleware uses. Written out here, so these
+ * types need neither `express` nor `@types/express` (and Express 4 or 5 both fit).
+ */
+interface ExpressRequest {
+  readonly headers: { readonly authorization?: string | string[] | undefined };
+  latchkey?: VerifiedClaims;
+}
+interface ExpressResponse {
+  status(code: number): ExpressResponse;
+  set(headers: Record<string, string>): ExpressResponse;
+  json(body: unknown): unknown;
+}
+type ExpressNext = (err?: unknown) => void;
+
+/**
  * An Express middleware that lets a request through only with a valid access token, and puts its
  * claims on `req.latchkey`. Otherwise it answers `401` with
  * `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750) and `{error, error_description}`,
@@ -25,7 +39,7 @@ declare global {
  */
 export function expressBearer(verify: Verifier, options: BearerAuthOptions = {}) {
   if (typeof verify !== 'function') throw new TypeError('expressBearer needs the function createVerifier returned');
-  return function latchkeyBearer(req: Request, res: Response, next: NextFunction): void {
+  return function latchkeyBearer(req: ExpressRequest, res: ExpressResponse, next: ExpressNext): void {
     authorizeBearer(req.headers.authorization, verify, options).then((outcome) => {
       if ('claims' in outcome) {
         req.latchkey = outcome.claims;

@@ -26,6 +26,11 @@ export interface TokenVerifierOptions {
    * resolution until it expires or is evicted.
    */
   readonly cacheSize?: number;
+  /**
+   * Runs on every verified token, cached or not, after the signature and time checks; throws a
+   * `VerifyError` to refuse it (the revocation feed's `session_revoked`, `revocation_status_unknown`).
+   */
+  readonly check?: (claims: VerifiedClaims) => void;
 }
 
 /** The claims every latchkey access token carries. */
@@ -191,6 +196,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
     if (typeof claims.nbf === 'number' && claims.nbf * 1000 > at + tolerance) throw new VerifyError('not_yet_valid', 'the token is not valid yet');
     if (typeof claims.iat !== 'number' || claims.iat * 1000 > at + tolerance) throw new VerifyError('not_yet_valid', 'the token was issued in the future');
     if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw new VerifyError('missing_claim', 'sub and sid must be strings');
+    if (options.check) {
+      try {
+        options.check(claims);
+      } catch (err) {
+        if (err instanceof VerifyError && err.code === 'session_revoked') verified.delete(token);
+        throw err;
+      }
+    }
     return claims;
   };
 }

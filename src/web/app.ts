@@ -13,7 +13,9 @@ import { byId } from './dom.ts';
 import { eventItems } from './events-view.ts';
 import { accountMailView } from './account-mail-view.ts';
 
-const auth = createAuthClient();
+// latchkey serves this script at <base>/account/app.js, and its API under <base>/auth/: the same
+// page works on a standalone server and where an app mounts latchkey under a prefix.
+const auth = createAuthClient({ baseUrl: new URL('..', import.meta.url).href, watchSession: true }) // watchSession: learns at once when signed out elsewhere;
 
 const view = {
   loading: byId('loading', HTMLParagraphElement),

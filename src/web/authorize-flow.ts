@@ -50,7 +50,7 @@ export function authorizeFlow(auth: AuthClient, view: AuthorizeView): AuthorizeF
   if (hint && email instanceof HTMLInputElement && hint.includes('@')) email.value = hint.slice(0, 320);
 
   async function step(consent?: 'allow' | 'deny'): Promise<void> {
-    const res = await auth.fetch('/oauth/authorize/continue', {
+    const res = await auth.fetch(new URL('../oauth/authorize/continue', import.meta.url).href, { // beside this script's /account/
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ request: location.search.slice(1), ticket, ...(consent && { consent }) }),

@@ -54,6 +54,12 @@ describe('hostile input gets clear 4xx answers in the standard shape', () => {
     }
   });
 
+  it('a POSTed RP-initiated logout whose body is not form fields is 400 invalid_request, not a 500', async () => {
+    for (const body of ['[null,"x",null]', '{"state":{"a":1}}', '["a","b"]']) {
+      expectError(await client.request('POST', '/oauth/logout', body), 400, 'invalid_request');
+    }
+  });
+
   it('wrong types and lengths are 400 invalid_request, never a 500', async () => {
     const bad = [
       { email: ['a@example.com'], password: PASSWORD },

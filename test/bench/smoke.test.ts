@@ -33,6 +33,8 @@ describe('npm run bench harness (smoke counts)', () => {
     expect(goals.some((g) => g.startsWith('login: POST /auth/login'))).toBe(true);
     expect(goals).toContain('login: server event-loop delay during logins');
     expect(goals.some((g) => g.startsWith('scale: refresh with'))).toBe(true);
+    expect(goals.some((g) => g.startsWith('revocation: revoked on A'))).toBe(true);
+    expect(goals).toContain('revocation: verifier with the feed attached (cached tokens)');
 
     const markdown = markdownTable(rows);
     const bodyLines = markdown.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| benchmark') && !l.startsWith('| ---'));

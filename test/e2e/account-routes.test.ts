@@ -20,7 +20,7 @@ describe('GET /account and its assets', () => {
   const assetUrl = (pattern: RegExp) => {
     const match = pattern.exec(html);
     expect(match).not.toBeNull();
-    return match![1]!;
+    return new URL(match![1]!, `${server.url}/account`).href; // relative, so it works under a prefix too
   };
 
   it('serves the page with a strict CSP, never cached, without inline script or style', async () => {
@@ -37,7 +37,7 @@ describe('GET /account and its assets', () => {
 
   it('serves the bundled script by content hash, cached for a year; without the hash, revalidated', async () => {
     const src = assetUrl(/<script type="module" src="([^"]+)"/);
-    const res = await fetch(server.url + src);
+    const res = await fetch(src);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -54,7 +54,7 @@ describe('GET /account and its assets', () => {
 
   it('serves the stylesheet the page names', async () => {
     const href = assetUrl(/<link rel="stylesheet" href="([^"]+)"/);
-    const res = await fetch(server.url + href);
+    const res = await fetch(href);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/css/);
     expect(await res.text()).toContain('.device');

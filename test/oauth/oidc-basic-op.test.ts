@@ -134,6 +134,8 @@ describe('OpenID Connect Basic OP profile', () => {
     const page = await fetch(new URL(res.headers.get('location')!, server.url));
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<meta name="latchkey-authorize"');
+    const notForm = await fetch(`${server.url}/oauth/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]', redirect: 'manual' });
+    expect(notForm.status).toBe(400);
   });
 
   it('oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported: request objects are refused as unsupported', async () => {

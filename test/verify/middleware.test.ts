@@ -1,8 +1,9 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, expressBearer, fastifyBearer, type Verifier } from '../../src/verify/index.ts';
+import { createVerifier, expressBearer, fastifyBearer, verifyRequest, type Verifier } from '../../src/verify/index.ts';
 import { ISSUER, startServer, type TestServer } from '../helpers/server.ts';
 import { claimsAt, serverToken, unsigned } from './tokens.ts';
 
@@ -39,9 +40,33 @@ async function expressApi(verify: Verifier): Promise<Api> {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** The same resource server written against the Fetch API (as in Hono or a Next.js route handler). */
+async function fetchApi(verify: Verifier): Promise<Api> {
+  const handle = async (request: Request): Promise<Response> => {
+    const path = new URL(request.url).pathname;
+    if (path === '/public') return Response.json({ ok: true });
+    const result = await verifyRequest(request, verify, { realm: 'orders' });
+    if ('response' in result) return result.response;
+    return Response.json({ sub: result.claims.sub, sid: result.claims.sid });
+  };
+  // node:http in front, converting to and from Fetch API objects as those frameworks' adapters do.
+  const server = createServer((req, res) => {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+    void handle(new Request(`http://127.0.0.1${req.url}`, { headers })).then(async (response) => {
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 describe.each([
   ['Fastify hook (fastifyBearer)', fastifyApi],
   ['Express middleware (expressBearer)', expressApi],
+  ['Fetch API (verifyRequest)', fetchApi],
 ])('%s over a real socket', (_name, build) => {
   let latchkey: TestServer;
   let api: Api;

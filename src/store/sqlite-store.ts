@@ -1,0 +1,68 @@
+import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { NewEvent, RotationUpdate } from '../core/store.ts';
+import type { Session, UserRecord } from '../core/types.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { eventRow, HOT_SQL, toSessionWithUser, type SessionWithUserRow } from './rows.ts';
+import type { Database } from './schema.ts';
+
+/** The refresh path's statements, prepared once (after the migrations) for the store's life. */
+interface HotPath {
+  readonly find: SQLite.Statement;
+  readonly rotate: (id: string, fromCounter: number, update: RotationUpdate, events: readonly NewEvent[]) => boolean;
+}
+
+/**
+ * The store on SQLite: {@link KyselyStore} with the two calls of every refresh (the session with its
+ * user; the rotation and its events) run as better-sqlite3 statements prepared once for the life
+ * of the store, with no query building per call. The rotation is one `BEGIN IMMEDIATE` transaction,
+ * as KyselyStore's. Both take the connection through Kysely (`connection()`), so they wait for a
+ * transaction in progress exactly as Kysely's own queries do, and never run inside it.
+ *
+ * @example
+ * const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), database)
+ */
+export class SqliteStore extends KyselyStore {
+  readonly #sqlite: SQLite.Database;
+  #hot: HotPath | undefined;
+
+  constructor(db: Kysely<Database>, sqlite: SQLite.Database) {
+    super(db);
+    this.#sqlite = sqlite;
+  }
+
+  override findSessionWithUser(id: string): Promise<{ session: Session; user: UserRecord } | undefined> {
+    return this.#exclusive((hot) => {
+      const row = hot.find.get({ 1: id }) as SessionWithUserRow | undefined;
+      return row ? toSessionWithUser(row) : undefined;
+    });
+  }
+
+  override rotateSession(id: string, fromCounter: number, update: RotationUpdate, events: readonly NewEvent[]): Promise<boolean> {
+    return this.#exclusive((hot) => hot.rotate(id, fromCounter, update, events));
+  }
+
+  /** Runs `work` holding the store's one connection (Kysely's lock), after any transaction in progress. */
+  #exclusive<T>(work: (hot: HotPath) => T): Promise<T> {
+    return this.database.connection().execute(async () => {
+      this.#hot ??= this.#prepare();
+      return work(this.#hot);
+    });
+  }
+
+  #prepare(): HotPath {
+    const find = this.#sqlite.prepare(HOT_SQL.findSessionWithUser);
+    const update = this.#sqlite.prepare(HOT_SQL.rotateSession);
+    const insert = this.#sqlite.prepare(HOT_SQL.insertEvent);
+    const rotate = this.#sqlite.transaction((id: string, fromCounter: number, update_: RotationUpdate, events: readonly NewEvent[]) => {
+      const { changes } = update.run({ 1: fromCounter + 1, 2: update_.at, 3: update_.lastIp, 4: update_.expiresAt, 5: id, 6: fromCounter });
+      if (changes !== 1) return false;
+      for (const e of events) {
+        const r = eventRow(e);
+        insert.run({ 1: r.id, 2: r.user_id, 3: r.type, 4: r.at, 5: r.session_id, 6: r.ip, 7: r.user_agent, 8: r.detail });
+      }
+      return true;
+    });
+    return { find, rotate: (...args) => rotate.immediate(...args) };
+  }
+}
