@@ -23,7 +23,7 @@ export function withMailOutbox(store: Store, options: MailOutboxOptions): Store 
   let recorded = false; // a message was recorded since the last nudge (races only cost a poll interval)
   const wrap = (inner: Store, top: boolean): Store =>
     new Proxy(inner, {
-      get(target, property, receiver) {
+      get(target, property) {
         if (property === 'transaction') {
           return <T>(work: (s: Store) => Promise<T>) => afterCommit(top, target.transaction((s) => work(wrap(s, false))));
         }
@@ -40,7 +40,9 @@ export function withMailOutbox(store: Store, options: MailOutboxOptions): Store 
             return afterCommit(top, target.enqueueMail(mails));
           };
         }
-        const value = Reflect.get(target, property, receiver);
+        // The wrapped store may be a proxy itself, over a class with #private fields: every call
+        // goes to it with itself as `this`, never with this wrapper.
+        const value = Reflect.get(target, property, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
