@@ -1,10 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MailKind } from '../core/mail-message.ts';
 import type { MailLocale } from './locale.ts';
 
-const BUILT_IN = fileURLToPath(new URL('./templates/', import.meta.url));
+/**
+ * The built-in templates: beside this module when run from src/, and in src/mail/templates/ when run
+ * from the compiled dist/ (the build compiles code only; the package ships src/ too).
+ */
+const BUILT_IN = [new URL('./templates/', import.meta.url), new URL('../../src/mail/templates/', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(path.join(dir, 'layout.html'))) ?? fileURLToPath(new URL('./templates/', import.meta.url));
 
 /** A message ready for a transport: plain text plus simple HTML. */
 export interface RenderedMail {
