@@ -2,6 +2,7 @@ import { clientsCommand } from './cli/clients.ts';
 import { configCommand } from './cli/config-check.ts';
 import { UsageError, withStore, type Command } from './cli/command.ts';
 import { keysCommand } from './cli/keys.ts';
+import { mailCommand } from './cli/mail.ts';
 import { serveCommand } from './cli/serve.ts';
 import { sessionsCommand } from './cli/sessions.ts';
 import { usersCommand } from './cli/users.ts';
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   keys: keysCommand,
   users: usersCommand,
   sessions: sessionsCommand,
+  mail: mailCommand,
   webhooks: webhooksCommand,
   clients: clientsCommand,
   gc: {

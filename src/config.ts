@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import type { SessionPolicy } from './core/policy.ts';
 import type { SigningAlg } from './core/key-ring.ts';
+import { loadMailConfig, type MailConfig } from './mail/mail-config.ts';
 import { loadDeliveryConfig, type DeliveryConfig } from './delivery/config.ts';
 
 /** Everything latchkey reads from its environment, validated once at start and then frozen. */
@@ -79,6 +80,8 @@ export interface Config {
   readonly signup: 'open' | 'closed';
   /** Seconds `serve` waits for in-flight requests on SIGTERM/SIGINT before it exits anyway (`LATCHKEY_SHUTDOWN_TIMEOUT`, default 10). */
   readonly shutdownTimeout: number;
+  /** E-mail: transport, alerts, links and their limits (src/mail/mail-config.ts). */
+  readonly mail: MailConfig;
   /** The revocation feed and webhooks (src/delivery/config.ts). */
   readonly delivery: DeliveryConfig;
   /**
@@ -118,6 +121,7 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+export type SettingsReader = ReturnType<typeof reader>;
 
 /**
  * Reads the settings (docs/api.md, "Settings") from `env`.
@@ -176,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     logFormat: read.choice('LATCHKEY_LOG_FORMAT', ['auto', 'json', 'pretty'], 'auto'),
     signup: read.choice('LATCHKEY_SIGNUP', ['open', 'closed'], 'open'),
     shutdownTimeout: read.int('LATCHKEY_SHUTDOWN_TIMEOUT', 10, 1, 600),
+    mail: loadMailConfig(read, issuer, path.resolve(read.string('LATCHKEY_DATA_DIR', './data'))),
     delivery: loadDeliveryConfig(env),
     passwordGrant: read.bool('LATCHKEY_PASSWORD_GRANT', false),
   };
@@ -208,7 +213,7 @@ export function decodeSecret(value: string): Buffer | undefined {
 }
 
 /** `LATCHKEY_<name>_LIMIT` (0 = off) hits per `LATCHKEY_<name>_WINDOW` seconds. */
-function limit(read: ReturnType<typeof reader>, name: string, fallback: Limit): Limit {
+export function limit(read: SettingsReader, name: string, fallback: Limit): Limit {
   return Object.freeze({
     limit: read.int(`LATCHKEY_${name}_LIMIT`, fallback.limit, 0, 1_000_000),
     window: read.int(`LATCHKEY_${name}_WINDOW`, fallback.window, 1, 86_400),
@@ -243,7 +248,8 @@ function origin(read: ReturnType<typeof reader>) {
   };
 }
 
-function reader(env: Env) {
+/** Reads settings from `env`; every complaint names the setting (a {@link ConfigError}). */
+export function reader(env: Env) {
   const raw = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === '' ? undefined : value;

@@ -40,7 +40,8 @@ export async function withStore<T>(config: Config, work: (store: KyselyStore) =>
 
 /** Wires latchkey as `serve` would (without listening) and hands `work` an operator's {@link UserAdmin}. */
 export async function withAdmin<T>(config: Config, work: (admin: UserAdmin, latchkey: Latchkey) => Promise<T>): Promise<T> {
-  const latchkey = await createLatchkey(config, { logger: false, delivery: false });
+  // Mail and webhooks an operator's action causes stay in the outboxes for the running servers to deliver.
+  const latchkey = await createLatchkey(config, { logger: false, delivery: false, sendMail: false });
   try {
     return await work(new UserAdmin(latchkey.store, latchkey.auth, systemClock), latchkey);
   } finally {

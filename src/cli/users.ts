@@ -7,11 +7,13 @@ const USAGE = `latchkey users create <email> [--name <name>]   (password from LA
        latchkey users disable <email>                 (ends every session; logins and refreshes are refused)
        latchkey users enable <email>
        latchkey users list [--json]
-       latchkey users roles <email> [add|remove <role>]`;
+       latchkey users roles <email> [add|remove <role>]
+       latchkey users set-password <email>            (from LATCHKEY_NEW_PASSWORD or stdin; ends every session)
+       latchkey users verify-email <email>            (marks the address verified, as if the link was followed)`;
 
 /** `latchkey users ...`: accounts, their disabled state and their roles. */
 export const usersCommand: Command = {
-  summary: 'create, disable, enable and list users; show and change their roles',
+  summary: 'create, disable, enable and list users; roles; set a password; verify an address',
   usage: USAGE,
   async run(args, config) {
     if (args.some((a) => a === '--password' || a.startsWith('--password='))) {
@@ -56,6 +58,20 @@ export const usersCommand: Command = {
             ...users.map((u) => [u.email, u.id, iso(u.createdAt), u.disabledAt === null ? 'active' : 'disabled', u.roles.join(',') || '-']),
           ]);
         });
+        return;
+      }
+      case 'set-password': {
+        exactly(rest, 0, email);
+        const password = await readNewPassword();
+        if (!password) throw new UsageError('no password: set LATCHKEY_NEW_PASSWORD or pipe it on standard input');
+        const ended = await withAdmin(config, (_admin, latchkey) => latchkey.accountMail!.operator.setPassword(email!, password));
+        console.log(`latchkey: set a new password for ${email}; ended ${ended} session(s)`);
+        return;
+      }
+      case 'verify-email': {
+        exactly(rest, 0, email);
+        const changed = await withAdmin(config, (_admin, latchkey) => latchkey.accountMail!.operator.verifyEmail(email!));
+        console.log(changed ? `latchkey: ${email} is verified now` : `latchkey: ${email} was verified already`);
         return;
       }
       case 'roles': {

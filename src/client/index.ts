@@ -11,5 +11,6 @@
 export { AuthClient, createAuthClient, type AuthClientOptions } from './auth-client.ts';
 export { AuthError, type AuthErrorCode } from './auth-error.ts';
 export type { AuthClientEvents } from './token-keeper.ts';
+export { createAccountMail, type AccountMail, type AccountMailOptions, type LinkOutcome } from './account-mail.ts';
 export type { TabChannel, TabLocks } from './tab-sync.ts';
 export type { Device, SecurityEvent, SecurityEventType, SessionInfo, SignIn, User } from './types.ts';

@@ -22,6 +22,10 @@ export interface BrowserErrorStatus {
   readonly invalid_origin: 403;
   /** `LATCHKEY_SIGNUP=closed`: `/auth/register` is off (operators create accounts with `latchkey users create`). */
   readonly signup_closed: 403;
+  /** `LATCHKEY_REQUIRE_VERIFIED_EMAIL=true`: a login before the address is verified. */
+  readonly email_not_verified: 403;
+  /** An e-mailed link that is malformed, forged, expired, used, or replaced by a newer one. */
+  readonly invalid_link: 400;
   readonly not_found: 404;
   readonly email_taken: 409;
   readonly payload_too_large: 413;

@@ -13,7 +13,15 @@ export type EventType =
   | 'ip_changed'
   | 'password_changed'
   | 'new_device'
-  | 'registered';
+  | 'registered'
+  /** A password was set with an e-mailed reset link; every session ended. */
+  | 'password_reset'
+  /** The user followed a confirmation link (or an operator vouched for the address). */
+  | 'email_verified'
+  /** A signed-in user asked to move the account to `detail.newEmail`; nothing changes before the link is followed. */
+  | 'email_change_requested'
+  /** The account moved from `detail.previousEmail` to its current address. */
+  | 'email_changed';
 
 /**
  * Why a session ended: `detail.reason` of a `session_revoked` event, and the session's
@@ -28,8 +36,10 @@ export type RevokeReason =
   | 'sign_out_others'
   /** "Sign out everywhere" (`DELETE /auth/sessions?scope=all`). */
   | 'sign_out_all'
-  /** The password was changed from another session. */
+  /** The password was changed from another session (or set by an operator). */
   | 'password_changed'
+  /** The password was reset with an e-mailed link: every session ends. */
+  | 'password_reset'
   /** A new login beyond `LATCHKEY_MAX_SESSIONS` ended the least recently used session. */
   | 'limit'
   /** A new login with the same `X-Device-Id` replaced this device's session. */

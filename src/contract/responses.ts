@@ -9,6 +9,8 @@ export interface UserView {
   /** Absent when the user gave none. */
   readonly name?: string;
   readonly createdAt: string;
+  /** Whether the user followed the confirmation link sent to `email`. */
+  readonly emailVerified: boolean;
 }
 
 /** What a device's User-Agent says, parsed by the server at sign-in. */
@@ -87,6 +89,8 @@ export interface AccessClaims {
   readonly sid: string;
   /** Absent when the user holds no role. */
   readonly roles?: readonly string[];
+  /** Whether the user has verified the account's e-mail address (an extension to RFC 9068's list). */
+  readonly email_verified: boolean;
   /** RFC 9068 §2.2: the OAuth client the token was issued to (sessions started by a code exchange). */
   readonly client_id?: string;
   /** The scope granted to that client, space-separated. */

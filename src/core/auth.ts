@@ -25,6 +25,8 @@ export interface AuthOptions {
   readonly refreshTokens: RefreshTokenCodec;
   readonly issuer: string;
   readonly audience: string;
+  /** `LATCHKEY_REQUIRE_VERIFIED_EMAIL`: logins before the address is verified get `email_not_verified`. */
+  readonly requireVerifiedEmail?: boolean;
   /** Told of every event after it is stored (logs, metrics). Must not throw. */
   readonly onEvents?: (events: readonly NewEvent[]) => void;
 }
@@ -37,7 +39,8 @@ export interface ClientGrant {
 
 export type SignOutScope = 'others' | 'all';
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
+/** What latchkey accepts as an e-mail address (with at most 254 characters). */
+export const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 
 /**
  * latchkey's domain: accounts, per-device sessions, rotation with reuse detection, and the events
@@ -55,7 +58,7 @@ export class Auth {
   }
 
   /** Creates an account. @throws invalid_request, weak_password, email_taken */
-  async register(input: { email: string; password: string; name?: string | null }, request: RequestContext): Promise<User> {
+  async register(input: { email: string; password: string; name?: string | null; locale?: string }, request: RequestContext): Promise<User> {
     const email = input.email.trim();
     if (!EMAIL.test(email) || email.length > 254 || hasUnsafeText(email)) throw fail('invalid_request', 'email must be an e-mail address.');
     if (input.name && hasUnsafeText(input.name)) throw fail('invalid_request', 'name must not contain control characters or bidi overrides.');
@@ -69,6 +72,8 @@ export class Auth {
       disabledAt: null,
       roles: [],
       passwordHash: await this.o.passwords.hash(input.password),
+      emailVerifiedAt: null,
+      locale: input.locale ?? null,
     };
     if (!(await this.o.store.createUser(user))) throw fail('email_taken', 'An account with this e-mail address exists already.');
     await this.recorder.record([this.recorder.event('registered', user.id, null, request)]);
@@ -89,6 +94,9 @@ export class Auth {
     if (!(await this.o.passwords.verify(user.passwordHash, input.password)) || user.disabledAt !== null) {
       await this.recorder.record([this.recorder.event('login_failed', user.id, null, request, user.disabledAt ? { reason: 'disabled' } : null)]);
       throw badCredentials();
+    }
+    if (this.o.requireVerifiedEmail && !user.emailVerifiedAt) {
+      throw fail('email_not_verified', 'Confirm your e-mail address first: open the link we sent you, or ask for a new one.');
     }
     return this.tokens.issue(user, await startSession(this.o, this.recorder, user, request));
   }

@@ -8,11 +8,14 @@ export class ServerSecret {
   readonly refreshMacKey: Buffer;
   /** Keys the known-device cookie that exempts an owner's browser from the per-account slow-down. */
   readonly knownDeviceKey: Buffer;
+  /** Signs the tokens of e-mailed links (core/account-link.ts). */
+  readonly linkMacKey: Buffer;
   readonly #sealKey: Buffer;
 
   constructor(secret: Buffer) {
     if (secret.length < 32) throw new Error('the server secret must be at least 32 bytes');
     this.refreshMacKey = derive(secret, 'latchkey refresh-token mac v1');
+    this.linkMacKey = derive(secret, 'latchkey account-link mac v1');
     this.#sealKey = derive(secret, 'latchkey key sealing v1');
     this.knownDeviceKey = derive(secret, 'latchkey known-device cookie v1');
   }

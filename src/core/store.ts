@@ -1,4 +1,5 @@
 import type { EventType, RevokeReason } from '../contract/index.ts';
+import type { LinkStore, MailStore } from './mail-store.ts';
 import type { SecurityEvent, Session, UserRecord } from './types.ts';
 
 /**
@@ -170,7 +171,7 @@ export interface StoreMaintenance {
 }
 
 /** Everything latchkey keeps, and transactions over it. */
-export interface Store extends KeyStore, UserStore, SessionStore, EventStore, DeviceStore, StoreMaintenance {
+export interface Store extends KeyStore, UserStore, SessionStore, EventStore, DeviceStore, StoreMaintenance, MailStore, LinkStore {
   /**
    * Runs `work` in one transaction: all of its writes land, or none. Nested calls join the outer one.
    *

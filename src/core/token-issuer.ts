@@ -50,6 +50,7 @@ export class TokenIssuer {
       jti: randomUUID(),
       sid: session.id,
       ...(user.roles.length > 0 && { roles: user.roles }),
+      email_verified: Boolean(user.emailVerifiedAt),
       ...(session.clientId && { client_id: session.clientId, scope: session.scope ?? '' }),
     };
     return {

@@ -10,6 +10,8 @@ export interface User {
   readonly createdAt: number;
   readonly disabledAt: number | null;
   readonly roles: readonly string[];
+  /** When the user followed a verification link (or an operator vouched); `null` while unverified. */
+  readonly emailVerifiedAt?: number | null;
 }
 
 export interface UserRecord extends User {
@@ -20,6 +22,8 @@ export interface UserRecord extends User {
    * record not read from a store (a store creates users at version 0).
    */
   readonly credentialVersion?: number;
+  /** The language of the user's e-mail (`en`, `ko`), from `Accept-Language` at sign-up. */
+  readonly locale?: string | null;
 }
 
 export type DeviceType = 'desktop' | 'mobile' | 'tablet' | 'unknown';
@@ -91,5 +95,8 @@ export function normalizeEmail(email: string): string {
 
 /** The user as clients see it: no password hash. */
 export function publicUser(user: User): User {
-  return { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt, disabledAt: user.disabledAt, roles: user.roles };
+  return {
+    id: user.id, email: user.email, name: user.name, createdAt: user.createdAt, disabledAt: user.disabledAt, roles: user.roles,
+    emailVerifiedAt: user.emailVerifiedAt ?? null,
+  };
 }

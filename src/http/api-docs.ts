@@ -48,6 +48,7 @@ export const userShape = {
     email: { type: 'string' },
     name: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
+    emailVerified: { type: 'boolean', description: 'whether the user followed the confirmation link sent to this address' },
   },
 } as const;
 
@@ -122,7 +123,10 @@ export const authDocs = {
   login: {
     summary: 'Sign in: access token in the body, refresh token in an HttpOnly cookie',
     tags,
-    response: { 200: signIn, 400: errorBody, 401: errorBody, 429: errorBody },
+    response: {
+      200: signIn, 400: errorBody, 401: errorBody, 429: errorBody,
+      403: { ...errorBody, description: 'email_not_verified, with LATCHKEY_REQUIRE_VERIFIED_EMAIL=true (POST /auth/email/verification sends the link again)' },
+    },
   },
   refresh: {
     summary: 'Rotate the refresh cookie and get a new access token',

@@ -5,6 +5,7 @@ import type { Auth } from '../core/auth.ts';
 import type { KeyRing } from '../core/key-ring.ts';
 import type { Store } from '../core/store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
+import { accountMailRoutes, type AccountMailServices } from './account-mail-routes.ts';
 import { AccessLog } from './access-log.ts';
 import { accountRoutes } from './account-routes.ts';
 import { authRoutes } from './auth-routes.ts';
@@ -39,6 +40,8 @@ export interface Services {
   readonly throttle: LoginThrottle;
   /** The known-device cookie that exempts an owner's browser from the per-account slow-down. */
   readonly knownDevices?: KnownDevices;
+  /** Password reset, e-mail verification and change; their routes exist only when present. */
+  readonly accountMail?: AccountMailServices;
   /** The OpenID Provider: authorization code flow, OIDC (src/oauth/). */
   readonly oauth: OpenIdProvider;
   /** The event delivery pipeline's routes (revocation feed, SETs, session stream: src/delivery/); absent when it does not run. */
@@ -136,6 +139,7 @@ function mountLatchkey(app: FastifyInstance, services: Services): void {
   if (services.metrics) app.register(metricsRoutes(services.metrics));
   app.register(wellKnownRoutes(services));
   app.register(authRoutes(services), { prefix: '/auth' });
+  if (services.accountMail) app.register(accountMailRoutes(services, services.accountMail), { prefix: '/auth' });
   app.register(oauthRoutes(services), { prefix: '/oauth' });
   app.register(openIdRoutes(services));
   app.register(metadataRoutes(services));

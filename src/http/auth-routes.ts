@@ -8,6 +8,7 @@ import { authenticate, bearerToken } from './bearer.ts';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.ts';
 import { renderEvent, renderSession, renderSignIn, renderUser } from './render.ts';
 import { requestContext } from './request-context.ts';
+import { pickLocale } from '../mail/locale.ts';
 
 const email = { type: 'string', minLength: 1, maxLength: 320 } as const;
 const password = { type: 'string', minLength: 1, maxLength: 4096 } as const;
@@ -51,7 +52,7 @@ export function authRoutes(services: Services): FastifyPluginAsync {
         }
         const context = requestContext(request);
         await throttle.register(context);
-        const user = await auth.register(request.body, context);
+        const user = await auth.register({ ...request.body, locale: pickLocale(request.headers['accept-language']) }, context);
         return reply.code(201).send({ user: renderUser(user) });
       },
     );

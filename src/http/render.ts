@@ -6,7 +6,13 @@ import type { SecurityEvent, Session, User } from '../core/types.ts';
 /** How the HTTP API shows the domain's records, in the shapes of src/contract (docs/api.md). Times become ISO 8601. */
 
 export function renderUser(user: User): UserView {
-  return { id: user.id, email: user.email, ...(user.name !== null && { name: user.name }), createdAt: iso(user.createdAt) };
+  return {
+    id: user.id,
+    email: user.email,
+    ...(user.name !== null && { name: user.name }),
+    createdAt: iso(user.createdAt),
+    emailVerified: Boolean(user.emailVerifiedAt),
+  };
 }
 
 /** `appNames`: the name of each OAuth client by id, for sessions an app started (`app`). */

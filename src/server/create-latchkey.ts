@@ -27,6 +27,9 @@ import { openStore } from '../store/open-store.ts';
 import { raisingStoreUnavailable } from '../store/outage.ts';
 import type { Store } from '../core/store.ts';
 import { createTokenVerifier } from '../verify/token-verifier.ts';
+import { withMailOutbox } from '../delivery/mail-outbox.ts';
+import type { MailSender } from '../delivery/mail-sender.ts';
+import { accountMail } from '../mail/account-mail.ts';
 
 export interface LatchkeyOptions {
   readonly clock?: Clock;
@@ -41,9 +44,15 @@ export interface LatchkeyOptions {
   readonly delivery?: boolean;
   /** Milliseconds between background sweeps of expired rows; default 60,000; `0` runs none. */
   readonly sweepInterval?: number;
+  /** Deliver the mail outbox from this instance (default true); `false` leaves it to other instances. */
+  readonly sendMail?: boolean;
+  /** Milliseconds between two looks at the mail outbox when nothing nudges (default 1000). */
+  readonly mailPollMs?: number;
 }
 
 export interface Latchkey extends Services, Omit<Mounts, 'close'> {
+  /** Delivers the mail outbox (stopped by `close()`). */
+  readonly mailSender: MailSender;
   /** Stops serving (latchkey's own instances), the background sweep and the key ring, and closes the store. Idempotent. */
   /** The database and what this start created, for the first line `serve` logs. */
   readonly startup: StartupReport;
@@ -65,7 +74,11 @@ export interface Latchkey extends Services, Omit<Mounts, 'close'> {
  */
 export async function createLatchkey(config: Config, options: LatchkeyOptions = {}): Promise<Latchkey> {
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? (await openStore(config.store));
+  let nudgeSender = () => {};
+  const store = withMailOutbox(options.store ?? (await openStore(config.store)), {
+    alerts: config.mail.alerts,
+    onEnqueued: () => nudgeSender(),
+  });
   const opened = openServerSecret(config.store);
   const secret = new ServerSecret(opened.secret);
   const keys = await KeyRing.open(store, secret, clock, {
@@ -77,15 +90,17 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const events = new SecurityEventSink(metrics);
   let delivery: Delivery | undefined;
   let log: FastifyBaseLogger | undefined;
+  const passwords = options.passwords ?? new PasswordHasher(options.argon2);
   const auth = new Auth({
     store,
     clock,
     policy: config.session,
     keys,
-    passwords: options.passwords ?? new PasswordHasher(options.argon2),
+    passwords,
     refreshTokens: new RefreshTokenCodec(secret.refreshMacKey),
     issuer: config.issuer,
     audience: config.audience,
+    requireVerifiedEmail: config.mail.requireVerifiedEmail,
     onEvents: (written) => {
       events.onEvents(written);
       delivery?.wake();
@@ -101,6 +116,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const limiter = await openRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
   const throttle = new LoginThrottle(limiter, config.throttle, auth);
   const knownDevices = new KnownDevices(secret.knownDeviceKey, config.http);
+  const mail = accountMail(config, { store, clock, secret, auth, limiter, passwords });
   const oauth = new OpenIdProvider({
     store: raisingStoreUnavailable(new KyselyOAuthStore(kyselyOf(store))),
     auth,
@@ -118,7 +134,9 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
       sign: (claims, typ) => keys.sign(claims, typ),
     });
   }
-  const services: Services = { config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, delivery, knownDevices };
+  const services: Services = {
+    config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, delivery, knownDevices, accountMail: mail.services,
+  };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
   const served = options.logger === undefined ? serverLogger(config.logLevel, config.logFormat) : undefined;
@@ -131,6 +149,16 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     if (limiter instanceof FallbackRateLimiter) limiter.log = logger;
     throttle.onError = (err) => logger.warn({ err }, 'recording a refused login failed');
   };
+  const mailLog = {
+    info: (fields: object, message: string) => log?.info(fields, message),
+    warn: (fields: object, message: string) => log?.warn(fields, message),
+    error: (fields: object, message: string) => log?.error(fields, message),
+  };
+  const mailSender = mail.sender(mailLog, options.mailPollMs);
+  if (options.sendMail !== false) {
+    mailSender.start();
+    nudgeSender = () => mailSender.nudge();
+  }
   const sweepInterval = options.sweepInterval ?? 60_000;
   const stopSweeper = sweepInterval > 0
     ? startSweeper(store, config, clock, sweepInterval, (err) => log?.warn({ err }, 'garbage sweep failed'))
@@ -139,6 +167,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
   const close = () => {
     closing ??= (async () => {
       stopSweeper();
+      await mailSender.stop();
+      await mail.transport.close();
       keys.close();
       await mounts.close();
       await delivery?.close();
@@ -160,6 +190,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     },
     plugin: mounts.plugin,
     handler: mounts.handler,
+    mailSender,
     close,
     flushLogs: (deadline) => served?.destination.flushSync(deadline),
   };

@@ -5,6 +5,10 @@ import { migrationProvider } from './migrations.ts';
 import { eventRow, sessionRow, toEvent, toSession, toSessionWithUser, toUser } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from '../core/store.ts';
+import type { AccountLink, LinkPurpose } from '../core/account-link.ts';
+import type { MailStatus, NewMail, OutboxMail } from '../core/mail-message.ts';
+import { linkQueries, mailQueries } from './mail-queries.ts';
+import type { MailOutcome } from '../core/mail-store.ts';
 
 /**
  * The one Store implementation, for every dialect Kysely speaks here (SQLite and PostgreSQL).
@@ -52,6 +56,8 @@ export class KyselyStore implements Store {
         created_at: user.createdAt,
         disabled_at: user.disabledAt,
         roles: user.roles.join(' '),
+        email_verified_at: user.emailVerifiedAt ?? null,
+        locale: user.locale ?? null,
       })
       .onConflict((oc) => oc.column('email_normalized').doNothing())
       .executeTakeFirst();
@@ -126,6 +132,8 @@ export class KyselyStore implements Store {
         'u.disabled_at as u_disabled_at',
         'u.roles as u_roles',
         'u.credential_version as u_credential_version',
+        'u.email_verified_at as u_email_verified_at',
+        'u.locale as u_locale',
       ])
       .where('s.id', '=', id)
       .executeTakeFirst();
@@ -270,6 +278,24 @@ export class KyselyStore implements Store {
     const keys = await this.db.deleteFrom('signing_keys').where('retired_at', '<', limits.keysRetiredBefore).executeTakeFirst();
     return { sessions, events, keys: Number(keys.numDeletedRows) };
   }
+
+  // The mail outbox and e-mailed links (issue 13): SQL in store/mail-queries.ts.
+  enqueueMail(mails: readonly NewMail[]): Promise<void> { return mailQueries.enqueue(this.db, mails); }
+  claimMail(now: number, leaseUntil: number, limit: number): Promise<OutboxMail[]> { return mailQueries.claim(this.db, now, leaseUntil, limit, false); }
+  finishMail(id: string, attempt: number, outcome: MailOutcome): Promise<boolean> { return mailQueries.finish(this.db, id, attempt, outcome); }
+  listMail(limit: number, statuses?: readonly MailStatus[]): Promise<OutboxMail[]> { return mailQueries.list(this.db, limit, statuses); }
+  retryMail(now: number, id?: string): Promise<number> { return mailQueries.retry(this.db, now, id); }
+  sweepMail(before: number, batch: number): Promise<number> { return mailQueries.sweep(this.db, before, batch); }
+  insertLink(link: AccountLink): Promise<void> { return this.transaction((s) => linkQueries.insert((s as KyselyStore).db, link)); }
+  findLink(id: string): Promise<AccountLink | undefined> { return linkQueries.find(this.db, id); }
+  consumeLink(id: string, at: number): Promise<boolean> { return linkQueries.consume(this.db, id, at); }
+  retireLinks(userId: string, purposes: readonly LinkPurpose[], at: number): Promise<number> { return linkQueries.retire(this.db, userId, purposes, at); }
+  setEmailVerified(userId: string, at: number | null): Promise<boolean> { return linkQueries.setEmailVerified(this.db, userId, at); }
+  setLocale(userId: string, locale: string): Promise<void> { return linkQueries.setLocale(this.db, userId, locale); }
+  changeEmail(userId: string, email: string, verifiedAt: number): Promise<boolean> {
+    return this.transaction((s) => linkQueries.changeEmail((s as KyselyStore).db, userId, email, verifiedAt));
+  }
+  sweepLinks(before: number, batch: number): Promise<number> { return linkQueries.sweep(this.db, before, batch); }
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { mailAndAccountLinks } from './migration-013-mail.ts';
 import { deliveryMigration } from '../delivery/migration.ts';
 import { oauthMigration } from '../oauth/oauth-migration.ts';
 
@@ -92,6 +93,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('credential_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '2026-11-30-013-mail-and-account-links': mailAndAccountLinks,
   '2026-11-30-014-delivery': deliveryMigration,
   '2026-11-30-016-oauth-clients-codes': oauthMigration,
 };

@@ -8,6 +8,8 @@ import type { Database } from './schema.ts';
 
 /** Event rows one rotation statement is prepared for; more (never seen) go in a statement of their own size. */
 const EVENT_COLUMNS = 8;
+import type { OutboxMail } from '../core/mail-message.ts';
+import { mailQueries } from './mail-queries.ts';
 
 /**
  * The store on PostgreSQL: {@link KyselyStore} with the two calls of every refresh as named
@@ -43,6 +45,11 @@ export class PostgresStore extends KyselyStore {
     for (const r of events.map(eventRow)) values.push(r.id, r.user_id, r.type, r.at, r.session_id, r.ip, r.user_agent, r.detail);
     const { rows } = await this.#pool.query<{ won: number }>({ name: `latchkey_rotate_session_${events.length}`, text: rotationSql(events.length), values });
     return rows[0]?.won === 1;
+  }
+
+  /** Two instances claiming at once skip each other's rows (`FOR UPDATE SKIP LOCKED`) instead of waiting. */
+  override claimMail(now: number, leaseUntil: number, limit: number): Promise<OutboxMail[]> {
+    return mailQueries.claim(this.database, now, leaseUntil, limit, true);
   }
 }
 

@@ -59,6 +59,8 @@ export function toUser(r: Selectable<UsersTable>): UserRecord {
     roles: r.roles ? r.roles.split(' ') : [],
     passwordHash: r.password_hash,
     credentialVersion: Number(r.credential_version),
+    emailVerifiedAt: r.email_verified_at === null || r.email_verified_at === undefined ? null : Number(r.email_verified_at),
+    locale: r.locale ?? null,
   };
 }
 
@@ -105,6 +107,9 @@ export type SessionWithUserRow = Selectable<SessionsTable> & {
   u_created_at: number | string;
   u_disabled_at: number | string | null;
   u_roles: string;
+  u_email_verified_at: number | string | null;
+  u_locale: string | null;
+  u_credential_version?: number | string;
 };
 
 export function toSessionWithUser(row: SessionWithUserRow): { session: Session; user: UserRecord } {
@@ -117,7 +122,9 @@ export function toSessionWithUser(row: SessionWithUserRow): { session: Session; 
     created_at: row.u_created_at as number,
     disabled_at: row.u_disabled_at as number | null,
     roles: row.u_roles,
-    credential_version: (row as { u_credential_version?: number }).u_credential_version ?? 0,
+    credential_version: Number(row.u_credential_version ?? 0),
+    email_verified_at: row.u_email_verified_at === null ? null : Number(row.u_email_verified_at),
+    locale: row.u_locale,
   });
   return { session: toSession(row), user };
 }
@@ -129,7 +136,8 @@ export function toSessionWithUser(row: SessionWithUserRow): { session: Session; 
  */
 export const HOT_SQL = {
   findSessionWithUser: `SELECT s.*, u.email AS u_email, u.email_normalized AS u_email_normalized, u.name AS u_name,
-      u.password_hash AS u_password_hash, u.created_at AS u_created_at, u.disabled_at AS u_disabled_at, u.roles AS u_roles
+      u.password_hash AS u_password_hash, u.created_at AS u_created_at, u.disabled_at AS u_disabled_at, u.roles AS u_roles,
+      u.email_verified_at AS u_email_verified_at, u.locale AS u_locale, u.credential_version AS u_credential_version
     FROM sessions AS s INNER JOIN users AS u ON u.id = s.user_id WHERE s.id = $1`,
   rotateSession: `UPDATE sessions SET counter = $1, rotated_at = $2, last_active_at = $2, last_ip = $3, expires_at = $4
     WHERE id = $5 AND counter = $6 AND revoked_at IS NULL`,

@@ -7,6 +7,8 @@ export interface Database {
   events: EventsTable;
   user_devices: UserDevicesTable;
   signing_keys: SigningKeysTable;
+  account_links: AccountLinksTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export interface UsersTable {
@@ -21,6 +23,8 @@ export interface UsersTable {
   roles: Generated<string>;
   /** Bumped by every change of `password_hash` or `disabled_at`. */
   credential_version: Generated<number>;
+  email_verified_at: Generated<number | null>;
+  locale: Generated<string | null>;
 }
 
 export interface SessionsTable {
@@ -71,4 +75,32 @@ export interface SigningKeysTable {
   private_key: string;
   created_at: number;
   retired_at: number | null;
+}
+
+export interface AccountLinksTable {
+  id: string;
+  user_id: string;
+  purpose: string;
+  nonce: string;
+  email: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface MailOutboxTable {
+  id: string;
+  kind: string;
+  user_id: string | null;
+  to_address: string;
+  locale: string;
+  /** JSON text. */
+  data: string;
+  created_at: number;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  lease_until: number | null;
+  sent_at: number | null;
+  last_error: string | null;
 }

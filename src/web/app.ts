@@ -13,6 +13,7 @@ import { deviceItems, refreshRelativeTimes } from './devices-view.ts';
 import { byId } from './dom.ts';
 import { eventItems } from './events-view.ts';
 import { setUpSignUp } from './sign-up.ts';
+import { accountMailView } from './account-mail-view.ts';
 
 // latchkey serves this script at <base>/account/app.js, and its API under <base>/auth/: the same
 // page works on a standalone server and where an app mounts latchkey under a prefix.
@@ -45,6 +46,7 @@ function showSignIn(message = '', warning = false): void {
   view.who.hidden = true;
   view.signIn.hidden = false;
   byId('sign-up-view', HTMLElement).hidden = true;
+  for (const id of ['forgot-view', 'reset-view']) byId(id, HTMLElement).hidden = true;
   view.devices.replaceChildren();
   view.events.replaceChildren();
   passwordForm.reset();
@@ -59,6 +61,7 @@ function showAccount(): void {
   view.account.hidden = false;
   view.who.hidden = false;
   view.whoEmail.textContent = auth.user?.email ?? '';
+  mailView.showUser(auth.user);
   void load();
 }
 
@@ -150,6 +153,7 @@ signInForm.addEventListener('submit', (event) => {
       await auth.login(email, password);
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
+      if (err.code === 'email_not_verified') mailView.offerResend(email);
       error.textContent = err.code === 'invalid_credentials'
         ? 'That e-mail and password do not match an account.'
         : err.code === 'too_many_requests'
@@ -230,11 +234,30 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-// A reload keeps the user signed in: the refresh cookie brings the session back.
-auth
-  .restore()
-  .then((session) => (authorize ? authorize.start() : session ? showAccount() : showSignIn()))
-  .catch((err: unknown) => {
-    showSignIn();
-    failed(err);
+const mailView = accountMailView({ auth, notify, showSignIn, failed });
+
+// A reload keeps the user signed in: the refresh cookie brings the session back. A reset link
+// opens the reset form instead; a confirmation link is followed first. On an app's sign-in page
+// (`/oauth/authorize`) the authorize flow takes over.
+async function start(): Promise<void> {
+  if (!authorize && (await mailView.handleUrl())) return;
+  const session = await auth.restore();
+  if (authorize) await authorize.start();
+  else if (session) showAccount();
+  else showSignIn(view.notice.textContent ?? '', view.notice.classList.contains('warning'));
+}
+
+// A link opened in a tab that shows the page already only changes the fragment.
+window.addEventListener('hashchange', () => {
+  if (authorize) return;
+  void mailView.handleUrl().then((tookOver) => {
+    if (tookOver) return;
+    if (auth.signedIn) showAccount();
+    else showSignIn(view.notice.textContent ?? '', view.notice.classList.contains('warning'));
   });
+});
+
+start().catch((err: unknown) => {
+  showSignIn();
+  failed(err);
+});

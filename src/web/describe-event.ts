@@ -14,6 +14,10 @@ export const SHOWN_EVENT_TYPES = [
   'suspicious_refresh',
   'ip_changed',
   'password_changed',
+  'password_reset',
+  'email_verified',
+  'email_change_requested',
+  'email_changed',
 ] as const satisfies readonly EventType[];
 
 /** An event in words: `alarm` marks the ones a person should look at. */
@@ -28,6 +32,7 @@ const REVOKED: { readonly [R in RevokeReason]: (who: string) => EventWords } = {
   sign_out_others: (who) => calm(`${who} was signed out ("Sign out all other devices")`),
   sign_out_all: (who) => calm(`${who} was signed out (signed out everywhere)`),
   password_changed: (who) => calm(`${who} was signed out because the password was changed`),
+  password_reset: (who) => calm(`${who} was signed out because the password was reset`),
   logout: (who) => calm(`Signed out on ${who}`),
   limit: (who) => calm(`${who} was signed out: too many devices were signed in`),
   replaced: (who) => calm(`${who} was signed out by a new sign-in on the same device`),
@@ -88,7 +93,11 @@ const WORDS: { readonly [T in EventType]: (told: Told) => EventWords } = {
     return alarm(`A sign-in token of ${who} was used from a different device`);
   },
   ip_changed: ({ Who, event, detail }) => calm(`${Who} is now connecting from a new network (${event.ip ?? 'unknown'}; before: ${String(detail.previousIp ?? 'unknown')})`),
-  password_changed: () => calm('Password changed'),
+  password_changed: ({ detail }) => calm(detail.by === 'operator' ? 'Password set by an administrator' : 'Password changed'),
+  password_reset: () => alarm('Password reset with a link sent by e-mail; every device was signed out'),
+  email_verified: () => calm('E-mail address confirmed'),
+  email_change_requested: ({ detail }) => alarm(`Asked to change the e-mail address to ${String(detail.newEmail ?? 'another address')}`),
+  email_changed: ({ detail }) => alarm(`E-mail address changed (before: ${String(detail.previousEmail ?? 'unknown')})`),
   refresh: ({ Who }) => calm(`${Who} stayed signed in`),
   refresh_grace: ({ Who }) => calm(`${Who} renewed its sign-in twice at once (two tabs or a retry)`),
 };

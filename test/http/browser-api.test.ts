@@ -29,19 +29,19 @@ describe('browser API over HTTP', () => {
   const client = (headers: Record<string, string> = { 'user-agent': CHROME_LINUX }) => new BrowserClient(server.url, headers);
 
   describe('POST /auth/register', () => {
-    it('201 {user} with id, email, name, createdAt and nothing else', async () => {
+    it('201 {user} with id, email, name, createdAt, emailVerified and nothing else', async () => {
       const email = uniqueEmail('Reg');
       const res = await client().register(email, PASSWORD, 'Ann Lee');
       expect(res.status).toBe(201);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(res.body).toEqual({ user: { id: expect.stringMatching(UUID), email, name: 'Ann Lee', createdAt: '2026-03-01T12:00:00.000Z' } });
+      expect(res.body).toEqual({ user: { id: expect.stringMatching(UUID), email, name: 'Ann Lee', createdAt: '2026-03-01T12:00:00.000Z', emailVerified: false } });
       expect(JSON.stringify(res.body)).not.toContain(PASSWORD);
     });
 
     it('name is optional', async () => {
       const res = await client().register(uniqueEmail(), PASSWORD);
       expect(res.status).toBe(201);
-      expect(Object.keys(res.body.user).sort()).toEqual(['createdAt', 'email', 'id']);
+      expect(Object.keys(res.body.user).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id']);
     });
 
     it('400 invalid_request for a missing field, a malformed e-mail, a non-object or non-JSON body', async () => {
@@ -237,7 +237,7 @@ describe('browser API over HTTP', () => {
       const { client: c, email, userId } = await signedIn(server.url);
       const res = await c.request('GET', '/auth/me');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ user: { id: userId, email, createdAt: expect.stringMatching(ISO) } });
+      expect(res.body).toEqual({ user: { id: userId, email, createdAt: expect.stringMatching(ISO), emailVerified: false } });
     });
 
     it('401 invalid_token with WWW-Authenticate: Bearer, with no token, a junk token or a non-Bearer scheme', async () => {

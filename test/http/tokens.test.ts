@@ -17,7 +17,7 @@ async function jwks(url: string): Promise<JSONWebKeySet> {
 }
 
 describe.each(Object.keys(KEY_TYPES) as Array<keyof typeof KEY_TYPES>)('access tokens signed with %s', (alg) => {
-  it('carry alg, kid and typ at+jwt, exactly the contract\'s claims, and verify against the published JWKS', async () => {
+  it('carry alg, kid and typ at+jwt, the contract\'s claims plus email_verified (nothing else), and verify against the published JWKS', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
     const server = await startApiServer({ LATCHKEY_SIGNING_ALG: alg, LATCHKEY_ACCESS_TTL: '300' }, { clock });
     try {
@@ -25,7 +25,7 @@ describe.each(Object.keys(KEY_TYPES) as Array<keyof typeof KEY_TYPES>)('access t
       const token = client.accessToken!;
       const { header, payload } = decodeJwt(token);
       expect(header).toEqual({ alg, kid: expect.any(String), typ: 'at+jwt' });
-      expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+      expect(Object.keys(payload).sort()).toEqual(['aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
       expect(payload).toMatchObject({ iss: ISSUER, aud: ISSUER, sub: userId, sid: sessionId, iat: clock.now() / 1000 });
       expect((payload.exp as number) - (payload.iat as number)).toBe(300);
       const serialized = JSON.stringify(payload);

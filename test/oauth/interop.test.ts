@@ -81,7 +81,7 @@ describe('interop: oauth4webapi and jose against a running latchkey', () => {
     expect(typeof tokens.refresh_token).toBe('string');
     const { payload, protectedHeader } = await joseVerify(tokens.access_token);
     expect(protectedHeader).toMatchObject({ typ: 'at+jwt', alg: 'ES256' });
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+    expect(Object.keys(payload).sort()).toEqual(['aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
   });
 
   it('a wrong password surfaces in the client as invalid_grant with status 400', async () => {

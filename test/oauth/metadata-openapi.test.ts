@@ -47,6 +47,7 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
         'GET /auth/sessions', 'DELETE /auth/sessions/{id}', 'DELETE /auth/sessions', 'GET /auth/events', 'POST /auth/password',
         'POST /oauth/token', 'POST /oauth/revoke', 'GET /.well-known/oauth-authorization-server', 'GET /.well-known/jwks.json',
         'GET /healthz', 'GET /readyz',
+        'POST /auth/password/forgot', 'POST /auth/password/reset', 'POST /auth/email/verification', 'POST /auth/email/verify', 'POST /auth/email',
         'GET /oauth/authorize', 'POST /oauth/authorize/continue', 'GET /oauth/userinfo', 'GET /oauth/logout',
         'GET /.well-known/openid-configuration',
       ]),
@@ -59,6 +60,8 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
     ]);
     expect(doc.paths['/auth/login']!.post.responses['401'].content['application/json'].schema.properties).toHaveProperty('error_description');
     expect(doc.paths['/auth/me']!.get.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/auth/email']!.post.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(doc.paths['/auth/password/forgot']!.post.responses)).toEqual(expect.arrayContaining(['202', '400', '429']));
   });
 
   it('the response schemas serialize every field the browser API sends (nothing dropped)', async () => {
@@ -75,7 +78,7 @@ describe('RFC 8414 metadata and the OpenAPI document', () => {
     expect(Object.keys(newDevice).sort()).toEqual(['at', 'detail', 'device', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
     expect(newDevice.device).toEqual({ browser: 'Chrome', os: 'Linux', type: 'desktop' });
     const me = await client.request('GET', '/auth/me');
-    expect(Object.keys(me.body.user).sort()).toEqual(['createdAt', 'email', 'id']);
+    expect(Object.keys(me.body.user).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id']);
   });
 
   it('documents every error code the server sends, with its status on each API, on every error response', async () => {

@@ -32,6 +32,8 @@ export function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
     disabledAt: null,
     roles: [],
     passwordHash: '$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA',
+    emailVerifiedAt: null,
+    locale: null,
     ...overrides,
   };
 }
