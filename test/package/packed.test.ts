@@ -54,7 +54,7 @@ describe('the packed package, installed and run as users do', () => {
     const serve = await start(installed.bin, ['serve'], {
       cwd: installed.root,
       env: { ...env, ...quiet, LATCHKEY_LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), LATCHKEY_ISSUER: latchkeyUrl, LATCHKEY_DATA_DIR: path.join(installed.root, 'data'), LATCHKEY_ALLOWED_ORIGINS: `${latchkeyUrl},${new URL(pageUrl).origin}` },
-      ready: /Server listening/,
+      ready: /is ready: open http/,
     });
     running.push(serve);
     const embeddedPort = await freePort();
