@@ -4,6 +4,9 @@ import type { SessionPolicy } from './core/policy.ts';
 import type { SigningAlg } from './core/key-ring.ts';
 import { loadMailConfig, type MailConfig } from './mail/mail-config.ts';
 import { loadDeliveryConfig, type DeliveryConfig } from './delivery/config.ts';
+import { ConfigError, limit, reader, type Env, type SettingsReader } from './settings-reader.ts';
+
+export { ConfigError, limit, type SettingsReader };
 
 /** Everything latchkey reads from its environment, validated once at start and then frozen. */
 /** At most `limit` hits per `window` seconds; `limit: 0` switches the rule off. */
@@ -115,14 +118,6 @@ export interface StoreConfig {
   readonly secret: string | undefined;
 }
 
-/** A setting with a bad value. The message names the setting and says what it accepts. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-export type SettingsReader = ReturnType<typeof reader>;
-
 /**
  * Reads the settings (docs/api.md, "Settings") from `env`.
  *
@@ -212,14 +207,6 @@ export function decodeSecret(value: string): Buffer | undefined {
   return bytes && bytes.length >= 32 ? bytes : undefined;
 }
 
-/** `LATCHKEY_<name>_LIMIT` (0 = off) hits per `LATCHKEY_<name>_WINDOW` seconds. */
-export function limit(read: SettingsReader, name: string, fallback: Limit): Limit {
-  return Object.freeze({
-    limit: read.int(`LATCHKEY_${name}_LIMIT`, fallback.limit, 0, 1_000_000),
-    window: read.int(`LATCHKEY_${name}_WINDOW`, fallback.window, 1, 86_400),
-  });
-}
-
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** One `LATCHKEY_TRUST_PROXY` entry: a name Fastify knows, an IP, or a CIDR range (`ip/bits` or `ip/netmask`). */
@@ -245,65 +232,5 @@ function origin(read: ReturnType<typeof reader>) {
       // reported below
     }
     return read.bad('LATCHKEY_ALLOWED_ORIGINS', `"${value}" is not an origin such as https://app.example.com`);
-  };
-}
-
-/** Reads settings from `env`; every complaint names the setting (a {@link ConfigError}). */
-export function reader(env: Env) {
-  const raw = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === '' ? undefined : value;
-  };
-  const bad = (name: string, why: string): never => {
-    throw new ConfigError(`${name}: ${why}`);
-  };
-  return {
-    bad,
-    string: (name: string, fallback: string) => raw(name) ?? fallback,
-    optional(name: string, valid: (v: string) => boolean, what: string): string | undefined {
-      const value = raw(name);
-      if (value !== undefined && !valid(value)) bad(name, `must be ${what}`);
-      return value;
-    },
-    int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-      const value = raw(name);
-      if (value === undefined) return fallback;
-      const n = Number(value);
-      if (!/^\d+$/.test(value) || n < min || n > max) {
-        bad(name, `must be a whole number from ${min} to ${max}, not "${value}"`);
-      }
-      return n;
-    },
-    bool(name: string, fallback: boolean): boolean {
-      const value = raw(name);
-      if (value === undefined) return fallback;
-      if (value !== 'true' && value !== 'false') bad(name, `must be true or false, not "${value}"`);
-      return value === 'true';
-    },
-    choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
-      const value = raw(name) ?? fallback;
-      if (!choices.includes(value as T)) bad(name, `must be one of ${choices.join(', ')}, not "${value}"`);
-      return value as T;
-    },
-    match(name: string, pattern: RegExp, fallback: string): string {
-      const value = raw(name) ?? fallback;
-      if (!pattern.test(value)) bad(name, `must match ${pattern}, not "${value}"`);
-      return value;
-    },
-    url(name: string, fallback: string): string {
-      const value = raw(name) ?? fallback;
-      let url: URL | undefined;
-      try {
-        url = new URL(value);
-      } catch {
-        // reported below
-      }
-      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-        bad(name, `must be an http(s) URL without query or fragment, not "${value}"`);
-      }
-      return value.replace(/\/+$/, '');
-    },
-    list: (name: string, fallback: string[]): string[] =>
-      raw(name)?.split(',').map((s) => s.trim()).filter(Boolean) ?? fallback,
   };
 }

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { EventType } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
 import { badCredentials, fail, LatchkeyError } from './errors.ts';
 import type { KeyRing } from './key-ring.ts';
 import { passwordProblem } from './password-policy.ts';
 import { withoutRepeatedUaChange } from './repeated-binding-events.ts';
-import { hasUnsafeText } from './unsafe-text.ts';
+import { newAccount, type NewAccount } from './new-account.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { SessionPolicy } from './policy.ts';
 import type { RefreshTokenCodec } from './refresh-token.ts';
@@ -14,7 +13,7 @@ import { refreshVerdict } from './rules/refresh-verdict.ts';
 import { startSession } from './session-start.ts';
 import type { NewEvent, Store } from './store.ts';
 import { TokenIssuer, type IssuedTokens } from './token-issuer.ts';
-import { isLive, normalizeEmail, publicUser, type RequestContext, type SecurityEvent, type Session, type User, type UserRecord } from './types.ts';
+import { isLive, normalizeEmail, publicUser, type RequestContext, type SecurityEvent, type Session, type User } from './types.ts';
 
 export interface AuthOptions {
   readonly store: Store;
@@ -39,9 +38,6 @@ export interface ClientGrant {
 
 export type SignOutScope = 'others' | 'all';
 
-/** What latchkey accepts as an e-mail address (with at most 254 characters). */
-export const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
-
 /**
  * latchkey's domain: accounts, per-device sessions, rotation with reuse detection, and the events
  * that record every decision. Every session rule is a pure function in core/rules/; `Auth` does the
@@ -58,23 +54,8 @@ export class Auth {
   }
 
   /** Creates an account. @throws invalid_request, weak_password, email_taken */
-  async register(input: { email: string; password: string; name?: string | null; locale?: string }, request: RequestContext): Promise<User> {
-    const email = input.email.trim();
-    if (!EMAIL.test(email) || email.length > 254 || hasUnsafeText(email)) throw fail('invalid_request', 'email must be an e-mail address.');
-    if (input.name && hasUnsafeText(input.name)) throw fail('invalid_request', 'name must not contain control characters or bidi overrides.');
-    const problem = passwordProblem(input.password, email);
-    if (problem) throw fail('weak_password', problem);
-    const user: UserRecord = {
-      id: randomUUID(),
-      email,
-      name: input.name?.trim() || null,
-      createdAt: this.o.clock.now(),
-      disabledAt: null,
-      roles: [],
-      passwordHash: await this.o.passwords.hash(input.password),
-      emailVerifiedAt: null,
-      locale: input.locale ?? null,
-    };
+  async register(input: NewAccount, request: RequestContext): Promise<User> {
+    const user = await newAccount(input, this.o.passwords, this.o.clock);
     if (!(await this.o.store.createUser(user))) throw fail('email_taken', 'An account with this e-mail address exists already.');
     await this.recorder.record([this.recorder.event('registered', user.id, null, request)]);
     return publicUser(user);

@@ -1,4 +1,4 @@
-import { EMAIL } from './auth.ts';
+import { EMAIL } from './new-account.ts';
 import { newEvent, type FlowDeps } from './account-flow-kit.ts';
 import { fail } from './errors.ts';
 import type { PasswordHasher } from './passwords.ts';

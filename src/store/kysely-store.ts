@@ -8,6 +8,7 @@ import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, Us
 import type { AccountLink, LinkPurpose } from '../core/account-link.ts';
 import type { MailStatus, NewMail, OutboxMail } from '../core/mail-message.ts';
 import { linkQueries, mailQueries } from './mail-queries.ts';
+import { sweepGarbage } from './sweep-queries.ts';
 import type { MailOutcome } from '../core/mail-store.ts';
 
 /**
@@ -252,31 +253,9 @@ export class KyselyStore implements Store {
     });
   }
 
-  async sweep(limits: SweepLimits): Promise<{ sessions: number; events: number; keys: number }> {
-    // Each kind of garbage is found through its own index, oldest first (an index range scan that
-    // stops after `limit` rows, however big the backlog), then deleted by primary key. One
-    // `expires_at < ? OR revoked_at < ?` makes SQLite scan the whole table, `id IN (subquery)` lets
-    // PostgreSQL pick a full scan for the delete, and repeating the condition in the delete makes it
-    // walk the whole backlog range: see test/store/query-plans.test.ts and docs/query-plans.md.
-    // Garbage never turns live again between the two statements: a revocation is final, an event's
-    // time never changes, and a session that expired before `sessionsBefore` is refused by refresh
-    // before any rotation could extend it.
-    const deleteByIds = async (table: 'sessions' | 'events', rows: readonly { id: string }[]): Promise<number> => {
-      if (rows.length === 0) return 0;
-      const result = await this.db.deleteFrom(table).where('id', 'in', rows.map((r) => r.id)).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    };
-    const endedSessions = async (column: 'expires_at' | 'revoked_at', limit: number): Promise<number> =>
-      limit <= 0
-        ? 0
-        : deleteByIds('sessions', await this.db.selectFrom('sessions').select('id')
-          .where(column, '<', limits.sessionsBefore).orderBy(column).limit(limit).execute());
-    const expired = await endedSessions('expires_at', limits.batch);
-    const sessions = expired + (await endedSessions('revoked_at', limits.batch - expired));
-    const events = await deleteByIds('events', await this.db.selectFrom('events').select('id')
-      .where('at', '<', limits.eventsBefore).orderBy('at').limit(limits.batch).execute());
-    const keys = await this.db.deleteFrom('signing_keys').where('retired_at', '<', limits.keysRetiredBefore).executeTakeFirst();
-    return { sessions, events, keys: Number(keys.numDeletedRows) };
+  /** Garbage by index range, oldest first: see store/sweep-queries.ts. */
+  sweep(limits: SweepLimits): Promise<{ sessions: number; events: number; keys: number }> {
+    return sweepGarbage(this.db, limits);
   }
 
   // The mail outbox and e-mailed links (issue 13): SQL in store/mail-queries.ts.
