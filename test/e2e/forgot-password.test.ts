@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium)('the account page e-mail flows in Chromium', () =>
     await page.goto(linkIn(message.text, 'reset'));
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     expect(page.url()).toBe(`${server.url}/account`); // the token left the address bar
-    await page.getByLabel('Your new password').fill(NEW_PASSWORD);
+    await page.getByLabel('Pick a password').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Set new password' }).click();
     await expect.poll(() => page.locator('#notice').textContent()).toContain('Your password was changed');
 
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)('the account page e-mail flows in Chromium', () =>
 
     // The same link again is refused, in words.
     await page.goto(linkIn(message.text, 'reset'));
-    await page.getByLabel('Your new password').fill('another passphrase entirely');
+    await page.getByLabel('Pick a password').fill('another passphrase entirely');
     await page.getByRole('button', { name: 'Set new password' }).click();
     await expect.poll(() => page.locator('#reset-error').textContent()).toContain('already used');
     expect(problems).toEqual([]);
