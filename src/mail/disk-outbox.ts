@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import type { MailTransport, OutgoingMail } from './transport.ts';
+import { nodemailerMessage, type MailTransport, type OutgoingMail } from './transport.ts';
 
 /** Where the on-disk outbox tells of each message it writes (the server's logger). */
 export interface OutboxLog {
@@ -25,14 +25,7 @@ export function diskOutbox(dir: string, log?: OutboxLog): MailTransport {
   return {
     kind: 'disk',
     async send(mail: OutgoingMail) {
-      const info = await composer.sendMail({
-        messageId: mail.messageId,
-        from: mail.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-      });
+      const info = await composer.sendMail(nodemailerMessage(mail));
       const file = path.join(dir, `${mail.label.replace(/[^A-Za-z0-9_.-]/g, '-')}.eml`);
       await mkdir(dir, { recursive: true });
       const aside = `${file}.${process.pid}.tmp`;

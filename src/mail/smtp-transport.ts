@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { MailTransport, OutgoingMail } from './transport.ts';
+import { nodemailerMessage, type MailTransport, type OutgoingMail } from './transport.ts';
 
 /** How long one SMTP exchange may take (ms); kept well under the outbox lease. */
 export const SMTP_TIMEOUT_MS = 20_000;
@@ -24,14 +24,7 @@ export function smtpTransport(url: string): MailTransport {
     kind: 'smtp',
     async send(mail: OutgoingMail) {
       try {
-        await mailer.sendMail({
-          messageId: mail.messageId,
-          from: mail.from,
-          to: mail.to,
-          subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
-        });
+        await mailer.sendMail(nodemailerMessage(mail));
       } catch (err) {
         throw new Error(describeSmtpError(err));
       }

@@ -21,3 +21,9 @@ export interface MailTransport {
   send(mail: OutgoingMail): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The fields of `mail` that nodemailer composes into the message (both transports send the same). */
+export function nodemailerMessage(mail: OutgoingMail) {
+  const { messageId, from, to, subject, text, html } = mail;
+  return { messageId, from, to, subject, text, html };
+}
