@@ -21,8 +21,9 @@ export interface MailOutboxOptions {
  */
 export function withMailOutbox(store: Store, options: MailOutboxOptions): Store {
   let recorded = false; // a message was recorded since the last nudge (races only cost a poll interval)
-  const wrap = (inner: Store, top: boolean): Store =>
-    new Proxy(inner, {
+  const wrap = (inner: Store, top: boolean): Store => {
+    const bound = new Map<PropertyKey, unknown>(); // one bound method per name, not one per call (refresh's hot path)
+    return new Proxy(inner, {
       get(target, property) {
         if (property === 'transaction') {
           return <T>(work: (s: Store) => Promise<T>) => afterCommit(top, target.transaction((s) => work(wrap(s, false))));
@@ -43,9 +44,13 @@ export function withMailOutbox(store: Store, options: MailOutboxOptions): Store 
         // The wrapped store may be a proxy itself, over a class with #private fields: every call
         // goes to it with itself as `this`, never with this wrapper.
         const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+        if (typeof value !== 'function') return value;
+        let method = bound.get(property);
+        if (!method) bound.set(property, (method = value.bind(target)));
+        return method;
       },
     });
+  };
 
   const afterCommit = async <T>(top: boolean, write: Promise<T>): Promise<T> => {
     const result = await write;
