@@ -45,9 +45,8 @@ export function withMailOutbox(store: Store, options: MailOutboxOptions): Store 
         // goes to it with itself as `this`, never with this wrapper.
         const value = Reflect.get(target, property, target);
         if (typeof value !== 'function') return value;
-        let method = bound.get(property);
-        if (!method) bound.set(property, (method = value.bind(target)));
-        return method;
+        if (!bound.has(property)) bound.set(property, value.bind(target));
+        return bound.get(property);
       },
     });
   };
