@@ -37,7 +37,9 @@ export function sqliteRawRotation(file: string): { rotate: RawRotation; close: (
     if (update.run(s.counter + 1, now, now, '127.0.0.1', now + 86_400_000, id, s.counter).changes !== 1) throw new Error('lost the rotation');
     insert.run(randomUUID(), s.user_id, 'refresh', now, id, '127.0.0.1', BENCH_UA);
   });
-  return { rotate: (id) => rotate(id), close: () => db.close() };
+  // BEGIN IMMEDIATE, as latchkey's SQLite store does: a deferred read that upgrades to a write fails at once
+  // with "database is locked" when another connection wrote meanwhile, whatever the busy timeout.
+  return { rotate: (id) => rotate.immediate(id), close: () => db.close() };
 }
 
 /** The raw rotation on PostgreSQL with pg (pool of 10, latchkey's default): BEGIN, 3 statements, COMMIT. */
