@@ -33,7 +33,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * Starts bench/server-child.ts and tells it what to serve. `BENCH_CPU_PROF=<dir>` makes the child
  * write a `--cpu-prof` profile there when it closes.
  */
-export async function startChild(first: Extract<ChildRequest, { type: 'protected' | 'latchkey' | 'minimal' }>): Promise<ServerChild> {
+export async function startChild(first: Extract<ChildRequest, { type: 'protected' | 'latchkey' | 'minimal' | 'parts' }>): Promise<ServerChild> {
   const profile = process.env.BENCH_CPU_PROF;
   const child: ChildProcess = fork(entry, [], {
     cwd: root,

@@ -6,22 +6,28 @@
  * - `{ type: 'latchkey', env, argon2?, log?, sweepIntervalMs? }`: the real latchkey (`createLatchkey`)
  *   from a config;
  * - `{ type: 'minimal', body }`: a bare Fastify app whose `POST /oauth/token` parses the form body
- *   and answers `body` (the HTTP part of a refresh, and nothing else).
+ *   and answers `body` (the HTTP part of a refresh, and nothing else);
+ * - `{ type: 'parts', body, rotation, sessionIds }`: the same route, which also runs the raw rotation
+ *   transaction on the next of `sessionIds` and signs one ES256 access token (KeyRing.sign) before it
+ *   answers: the parts of a refresh put together with nothing between them.
  * Then `cpu` reads its CPU time so far, `eld-start` / `eld-stop` measure its event-loop delay,
  * `close` ends it.
  */
+import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config.ts';
 import type { Argon2Cost } from '../src/core/passwords.ts';
 import { createLatchkey } from '../src/server/create-latchkey.ts';
 import { createVerifier, fastifyBearer } from '../src/verify/index.ts';
-import { AUDIENCE, ISSUER } from './keys.ts';
+import { AUDIENCE, benchKeyRing, ISSUER } from './keys.ts';
+import { rawRotation, type RawRotationTarget } from './raw-rotation.ts';
 
 export type ChildRequest =
   | { type: 'protected'; jwk: object }
   | { type: 'latchkey'; env: Record<string, string>; argon2?: Argon2Cost; log?: boolean; sweepIntervalMs?: number }
   | { type: 'minimal'; body: string }
+  | { type: 'parts'; body: string; rotation: RawRotationTarget; sessionIds: string[] }
   | { type: 'cpu' }
   | { type: 'eld-start' }
   | { type: 'eld-stop' }
@@ -48,18 +54,23 @@ async function handle(message: ChildRequest): Promise<unknown> {
       close = () => app.close();
       return { url };
     }
-    case 'minimal': {
-      const app = Fastify({ logger: false });
-      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-        done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    case 'minimal':
+      return minimalTokenRoute(message.body, async () => {});
+    case 'parts': {
+      const raw = rawRotation(message.rotation);
+      const { ring } = await benchKeyRing('ES256');
+      let next = 0;
+      const served = await minimalTokenRoute(message.body, async () => {
+        await raw.rotate(message.sessionIds[next++ % message.sessionIds.length]!);
+        const iat = Math.floor(Date.now() / 1000);
+        ring.sign({ iss: ISSUER, sub: randomUUID(), aud: ISSUER, iat, exp: iat + 900, jti: randomUUID(), sid: randomUUID() });
       });
-      app.post('/oauth/token', async (request, reply) => {
-        if (!(request.body as { refresh_token?: string }).refresh_token) return reply.code(400).send();
-        return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(message.body);
-      });
-      const url = await app.listen({ host: '127.0.0.1', port: 0 });
-      close = () => app.close();
-      return { url };
+      const closeRoute = close;
+      close = async () => {
+        await closeRoute();
+        await raw.close();
+      };
+      return served;
     }
     case 'latchkey': {
       // `log`: the production logger at LATCHKEY_LOG_LEVEL, writing to this process's stdout.
@@ -90,6 +101,22 @@ async function handle(message: ChildRequest): Promise<unknown> {
       setImmediate(() => process.exit(0));
       return {};
   }
+}
+
+/** A bare Fastify app whose `POST /oauth/token` parses the form body, runs `work`, and answers `body`. */
+async function minimalTokenRoute(body: string, work: () => Promise<void>): Promise<{ url: string }> {
+  const app = Fastify({ logger: false });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, text, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(text as string)));
+  });
+  app.post('/oauth/token', async (request, reply) => {
+    if (!(request.body as { refresh_token?: string }).refresh_token) return reply.code(400).send();
+    await work();
+    return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(body);
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  close = () => app.close();
+  return { url };
 }
 
 process.on('message', (raw) => {

@@ -4,10 +4,12 @@ import type { Config } from '../config.ts';
 import type { Auth } from '../core/auth.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ServerSecret } from '../core/server-secret.ts';
+import type { NewEvent } from '../core/store.ts';
 import type { KyselyStore } from '../store/kysely-store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
 import { FeedKeys } from './feed-keys.ts';
 import { OutboxReader } from './outbox-reader.ts';
+import { OUTBOX_EXCLUDED_TYPES } from './migration.ts';
 import { listenForOutbox } from './pg-listener.ts';
 import { RevocationHub } from './revocation-hub.ts';
 import { revocationRoutes } from './revocation-routes.ts';
@@ -25,6 +27,7 @@ const POLL_MS = 1000;
 const SWEEP_EVERY_MS = 60_000;
 const DAY = 86_400_000;
 const MAX_ROUNDS = 4;
+const EXCLUDED: ReadonlySet<string> = new Set(OUTBOX_EXCLUDED_TYPES);
 
 export interface DeliveryOptions {
   readonly store: KyselyStore;
@@ -45,8 +48,11 @@ export interface Delivery {
   readonly routes: FastifyPluginAsync;
   readonly hub: RevocationHub;
   readonly reader: OutboxReader;
-  /** Tells the pipeline that this process just wrote events (they are read at once). */
-  wake(): void;
+  /**
+   * Tells the pipeline that this process just wrote `events`: those that reach the outbox are read
+   * at once. A routine token rotation (`refresh`, the bulk of all events) never does and wakes nobody.
+   */
+  wake(events: readonly NewEvent[]): void;
   close(): Promise<void>;
 }
 
@@ -160,7 +166,8 @@ export async function startDelivery(o: DeliveryOptions): Promise<Delivery> {
     },
     hub,
     reader,
-    wake() {
+    wake(events) {
+      if (!events.some((e) => !EXCLUDED.has(e.type))) return;
       waker.wake();
       // An event recorded inside a larger transaction is announced before that commits: look again shortly.
       setTimeout(() => waker.wake(), 50).unref();

@@ -103,7 +103,7 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     requireVerifiedEmail: config.mail.requireVerifiedEmail,
     onEvents: (written) => {
       events.onEvents(written);
-      delivery?.wake();
+      delivery?.wake(written);
     },
   });
   const verifyAccessToken = createTokenVerifier({
