@@ -52,30 +52,59 @@ const DESCRIPTIONS: Readonly<Record<VerifyError['code'], string>> = {
  * if ('refusal' in outcome) return send(outcome.refusal)
  * use(outcome.claims)
  */
-export async function authorizeBearer(
+export function authorizeBearer(
   authorization: string | string[] | undefined,
   verify: Verifier,
   options: BearerAuthOptions = {},
 ): Promise<BearerOutcome> {
-  const realm = (options.realm ?? 'api').replace(/["\\]/g, '');
-  const match = typeof authorization === 'string' ? BEARER.exec(authorization) : null;
-  if (!match?.[1]) {
-    return refuse(401, `Bearer realm="${realm}"`, 'invalid_token', 'An access token is required (Authorization: Bearer).');
-  }
-  try {
-    return { claims: await verify(match[1]) };
-  } catch (err) {
-    const code = err instanceof VerifyError ? err.code : 'malformed';
-    const description = DESCRIPTIONS[code] ?? DESCRIPTIONS.malformed;
-    if (code === 'jwks_unavailable' || code === 'revocation_status_unknown') {
-      return { refusal: { status: 503, headers: { 'retry-after': '10' }, body: { error: 'service_unavailable', error_description: description } } };
-    }
-    return refuse(401, `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`, 'invalid_token', description);
-  }
+  return bearerAuthorizer(verify, options)(authorization);
 }
 
-function refuse(status: 401, challenge: string, error: string, description: string): BearerOutcome {
-  return {
-    refusal: { status, headers: { 'www-authenticate': challenge, 'cache-control': 'no-store' }, body: { error, error_description: description } },
+/**
+ * {@link authorizeBearer} with `verify` and `options` bound once: what the Express middleware
+ * builds when it is created, so a request pays for the header check and `verify` only.
+ *
+ * @example
+ * const authorize = bearerAuthorizer(verify, { realm: 'orders' })
+ * const outcome = await authorize(req.headers.authorization)
+ */
+export function bearerAuthorizer(verify: Verifier, options: BearerAuthOptions = {}): (authorization: string | string[] | undefined) => Promise<BearerOutcome> {
+  const challenge = bearerChallenge(options);
+  const missing: Promise<BearerOutcome> = Promise.resolve({ refusal: challenge.missing });
+  const accepted = (claims: VerifiedClaims): BearerOutcome => ({ claims });
+  const refused = (err: unknown): BearerOutcome => ({ refusal: challenge.refusal(err) });
+  return (authorization) => {
+    const token = bearerToken(authorization);
+    if (token === undefined) return missing;
+    try {
+      return verify(token).then(accepted, refused);
+    } catch (err) {
+      return Promise.resolve(refused(err));
+    }
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or `undefined`. */
+export function bearerToken(authorization: string | string[] | undefined): string | undefined {
+  return typeof authorization === 'string' ? BEARER.exec(authorization)?.[1] || undefined : undefined;
+}
+
+/** The refusals of one realm, built once: no token at all, and a token `verify` refused with `err`. */
+export function bearerChallenge(options: BearerAuthOptions = {}): { readonly missing: BearerRefusal; refusal(err: unknown): BearerRefusal } {
+  const realm = (options.realm ?? 'api').replace(/["\\]/g, '');
+  return {
+    missing: refusal(401, `Bearer realm="${realm}"`, 'invalid_token', 'An access token is required (Authorization: Bearer).'),
+    refusal(err) {
+      const code = err instanceof VerifyError ? err.code : 'malformed';
+      const description = DESCRIPTIONS[code] ?? DESCRIPTIONS.malformed;
+      if (code === 'jwks_unavailable' || code === 'revocation_status_unknown') {
+        return { status: 503, headers: { 'retry-after': '10' }, body: { error: 'service_unavailable', error_description: description } };
+      }
+      return refusal(401, `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`, 'invalid_token', description);
+    },
+  };
+}
+
+function refusal(status: 401, challenge: string, error: string, description: string): BearerRefusal {
+  return { status, headers: { 'www-authenticate': challenge, 'cache-control': 'no-store' }, body: { error, error_description: description } };
 }

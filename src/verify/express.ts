@@ -1,4 +1,4 @@
-import { authorizeBearer, type BearerAuthOptions } from './bearer-auth.ts';
+import { bearerAuthorizer, type BearerAuthOptions } from './bearer-auth.ts';
 import type { Verifier } from './create-verifier.ts';
 import type { VerifiedClaims } from './token-verifier.ts';
 
@@ -39,8 +39,9 @@ type ExpressNext = (err?: unknown) => void;
  */
 export function expressBearer(verify: Verifier, options: BearerAuthOptions = {}) {
   if (typeof verify !== 'function') throw new TypeError('expressBearer needs the function createVerifier returned');
+  const authorize = bearerAuthorizer(verify, options);
   return function latchkeyBearer(req: ExpressRequest, res: ExpressResponse, next: ExpressNext): void {
-    authorizeBearer(req.headers.authorization, verify, options).then((outcome) => {
+    authorize(req.headers.authorization).then((outcome) => {
       if ('claims' in outcome) {
         req.latchkey = outcome.claims;
         next();

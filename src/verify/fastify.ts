@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authorizeBearer, type BearerAuthOptions } from './bearer-auth.ts';
+import { bearerChallenge, bearerToken, type BearerAuthOptions, type BearerRefusal } from './bearer-auth.ts';
 import type { Verifier } from './create-verifier.ts';
 import type { VerifiedClaims } from './token-verifier.ts';
 
@@ -24,13 +24,30 @@ declare module 'fastify' {
  */
 export function fastifyBearer(verify: Verifier, options: BearerAuthOptions = {}) {
   if (typeof verify !== 'function') throw new TypeError('fastifyBearer needs the function createVerifier returned');
-  return async function latchkeyBearer(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const outcome = await authorizeBearer(request.headers.authorization, verify, options);
-    if ('claims' in outcome) {
-      request.latchkey = outcome.claims;
+  const challenge = bearerChallenge(options);
+  const refuse = (reply: FastifyReply, { status, headers, body }: BearerRefusal) => {
+    reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
+  };
+  // A callback hook, not an async function: one promise per request (verify's), none of Fastify's.
+  return function latchkeyBearer(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+    const token = bearerToken(request.headers.authorization);
+    if (token === undefined) {
+      refuse(reply, challenge.missing);
       return;
     }
-    const { status, headers, body } = outcome.refusal;
-    await reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
+    let verifying: Promise<VerifiedClaims>;
+    try {
+      verifying = verify(token);
+    } catch (err) {
+      refuse(reply, challenge.refusal(err));
+      return;
+    }
+    verifying.then(
+      (claims) => {
+        request.latchkey = claims;
+        done();
+      },
+      (err: unknown) => refuse(reply, challenge.refusal(err)),
+    );
   };
 }

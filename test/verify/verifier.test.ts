@@ -94,6 +94,17 @@ describe('latchkey/verify createVerifier against a running latchkey', () => {
       expect(await rejection(verifier()(make()))).toBe(code);
     });
 
+    it('a tampered payload under the signature of a token the verifier has cached', async () => {
+      t = Date.now();
+      const verify = verifier();
+      const genuine = serverToken(key(), claimsAt(t));
+      await expect(verify(genuine)).resolves.toMatchObject({ sub: claimsAt(t).sub });
+      const [h, , s] = genuine.split('.');
+      const forged = `${h}.${Buffer.from(JSON.stringify(claimsAt(t, { sub: 'admin' }))).toString('base64url')}.${s}`;
+      expect(await rejection(verify(forged))).toBe('invalid_signature');
+      await expect(verify(genuine)).resolves.toMatchObject({ sub: claimsAt(t).sub }); // still cached and good
+    });
+
     it('a non-string token', async () => {
       expect(await rejection(verifier()(42 as unknown as string))).toBe('malformed');
     });
