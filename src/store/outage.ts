@@ -35,14 +35,23 @@ export function storeError(error: unknown): unknown {
  * return raisingStoreUnavailable(new KyselyStore(db))
  */
 export function raisingStoreUnavailable<S extends object>(store: S): S {
+  const wrapped = new Map<PropertyKey, { readonly method: unknown; readonly wrapper: unknown }>(); // one wrapper per method, not one per call
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || property === 'constructor') return value;
-      return function (this: unknown, ...args: unknown[]) {
+      const known = wrapped.get(property);
+      if (known?.method === value) return known.wrapper;
+      const wrapper = function (this: unknown, ...args: unknown[]) {
         const result = value.apply(this === receiver ? target : this, args);
-        return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(storeError(err))) : result;
+        return result instanceof Promise ? result.catch(raiseStoreError) : result;
       };
+      wrapped.set(property, { method: value, wrapper });
+      return wrapper;
     },
   });
+}
+
+function raiseStoreError(err: unknown): never {
+  throw storeError(err);
 }

@@ -16,8 +16,8 @@ interface HotPath {
  * The store on SQLite: {@link KyselyStore} with the two calls of every refresh (the session with its
  * user; the rotation and its events) run as better-sqlite3 statements prepared once for the life
  * of the store, with no query building per call. The rotation is one `BEGIN IMMEDIATE` transaction,
- * as KyselyStore's. Both take the connection through Kysely (`connection()`), so they wait for a
- * transaction in progress exactly as Kysely's own queries do, and never run inside it.
+ * as KyselyStore's. Neither ever runs inside another caller's transaction: while one is open they
+ * wait for it through Kysely's lock, as Kysely's own queries do.
  *
  * @example
  * const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), database)
@@ -42,12 +42,26 @@ export class SqliteStore extends KyselyStore {
     return this.#exclusive((hot) => hot.rotate(id, fromCounter, update, events));
   }
 
-  /** Runs `work` holding the store's one connection (Kysely's lock), after any transaction in progress. */
+  /**
+   * Runs `work` on the store's one connection, never inside another caller's transaction. With no
+   * transaction open on the connection it runs at once: nobody is between a BEGIN and its COMMIT,
+   * and `work` is synchronous, so it ends before anyone else can begin. Otherwise it takes the
+   * connection through Kysely's lock, after the transaction in progress.
+   */
   #exclusive<T>(work: (hot: HotPath) => T): Promise<T> {
-    return this.database.connection().execute(async () => {
-      this.#hot ??= this.#prepare();
-      return work(this.#hot);
-    });
+    if (!this.#sqlite.inTransaction) {
+      try {
+        return Promise.resolve(work(this.#hotPath()));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.database.connection().execute(async () => work(this.#hotPath()));
+  }
+
+  #hotPath(): HotPath {
+    this.#hot ??= this.#prepare();
+    return this.#hot;
   }
 
   #prepare(): HotPath {

@@ -424,6 +424,23 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         expect(await store.findSession(session.id)).toEqual(session);
       });
 
+      it('never runs a rotation inside another caller\'s open transaction: the rotation stays when that one rolls back', async () => {
+        const { user, session } = await userWithSession({ counter: 1 });
+        const update = { at: NOW + 5, lastIp: '192.0.2.5', expiresAt: NOW + DAY };
+        let rotating: Promise<boolean> | undefined;
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.insertEvents([event(user.id)]);
+            rotating = store.rotateSession(session.id, 1, update, [event(user.id, { type: 'refresh', sessionId: session.id })]); // outside tx
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            throw new Error('the other caller fails');
+          }),
+        ).rejects.toThrow('the other caller fails');
+        expect(await rotating).toBe(true);
+        expect((await store.findSession(session.id))?.counter).toBe(2);
+        expect((await store.listEvents(user.id, 10)).map((e) => e.type)).toEqual(['refresh']);
+      });
+
       it('rolls back a nested transaction\'s writes with the outer one', async () => {
         const user = newUser();
         await expect(
