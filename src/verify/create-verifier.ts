@@ -108,7 +108,7 @@ export function createVerifier(options: VerifierOptions): LatchkeyVerifier {
     now: options.now,
     clockTolerance: options.clockTolerance,
     cacheSize: options.cacheSize,
-    ...(follower && { check: (claims) => follower.check(claims.sid) }),
+    ...(follower && { check: (claims) => follower.check(claims.sid), checkRevision: () => follower.revision }),
   });
   return Object.assign(verify, { revocations: follower, close: () => follower?.close() });
 }

@@ -72,6 +72,8 @@ interface FollowerDeps {
  */
 export class RevocationFollower {
   private readonly revoked = new Map<string, number>();
+  /** How many times a session was newly revoked: see {@link revision}. */
+  private additions = 0;
   private readonly heartbeatMs: number;
   private readonly maxStalenessMs: number | undefined;
   private readonly createdAt: number;
@@ -121,6 +123,15 @@ export class RevocationFollower {
     if (this.maxStalenessMs !== undefined && this.lag() > this.maxStalenessMs) {
       throw new VerifyError('revocation_status_unknown', 'the revocation feed has not been heard from for too long');
     }
+  }
+
+  /**
+   * A number that changes whenever {@link check} may answer differently for a session it let pass:
+   * a session was newly revoked. (A revocation that expires only concerns tokens that have expired
+   * too.) `undefined` with `maxStaleness`, whose verdict also moves with the clock.
+   */
+  get revision(): number | undefined {
+    return this.maxStalenessMs === undefined ? this.additions : undefined;
   }
 
   /** Resolves once the follower has caught up with the feed (at once if it has). */
@@ -216,7 +227,10 @@ export class RevocationFollower {
     if (expiresAt > now) {
       const known = this.revoked.delete(r.sid); // re-insert at the end: the map stays ordered by arrival
       this.revoked.set(r.sid, expiresAt);
-      if (!known) this.options.onRevoked?.(r.sid);
+      if (!known) {
+        this.additions++;
+        this.options.onRevoked?.(r.sid);
+      }
     }
     if (this.live) this.syncedAt = now;
   }

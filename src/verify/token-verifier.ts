@@ -36,6 +36,20 @@ export interface TokenVerifierOptions {
    * `VerifyError` to refuse it (the revocation feed's `session_revoked`, `revocation_status_unknown`).
    */
   readonly check?: (claims: VerifiedClaims) => void;
+  /**
+   * With `check`: a number that changes whenever `check` may refuse a token it let pass before (a
+   * new revocation). A cached token already checked at the current number is not checked again;
+   * `undefined` (or no function) checks every call.
+   */
+  readonly checkRevision?: () => number | undefined;
+}
+
+/** A verified token as the cache keeps it. */
+interface Verified {
+  readonly token: string;
+  readonly claims: VerifiedClaims;
+  /** The `checkRevision` at which `check` last let it pass (-1: never). */
+  checked: number;
 }
 
 /** The claims every latchkey access token carries. */
@@ -140,7 +154,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
   // holding the whole text, which must be equal for a hit: a request's header is a new string every
   // time, and V8 hashes the key on every lookup, so a short key is cheaper than the whole token.
   const cacheSize = options.cacheSize ?? 10_000;
-  const verified = new Map<string, { readonly token: string; readonly claims: VerifiedClaims }>();
+  const verified = new Map<string, Verified>();
   // The header segment is the same for every token of one key: parse it once (bounded).
   const headers = new Map<string, Header>();
   let lastSegment = '';
@@ -180,9 +194,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
   return async (token: string) => {
     if (typeof token !== 'string' || token.length > 8192) throw new VerifyError('malformed', 'not a JWT');
     const cacheKey = token.length > CACHE_KEY_CHARS ? token.slice(-CACHE_KEY_CHARS) : token;
-    const hit = verified.get(cacheKey);
-    let claims = hit !== undefined && hit.token === token ? hit.claims : undefined;
-    if (claims === undefined) {
+    let entry = verified.get(cacheKey);
+    if (entry !== undefined && entry.token !== token) entry = undefined;
+    if (entry === undefined) {
+      let claims: VerifiedClaims | undefined;
       const dot = token.indexOf('.');
       // Most tokens come under the header seen last (one key signs them all): compare in place.
       let header = dot === lastSegment.length && token.startsWith(lastSegment) ? lastHeader : undefined;
@@ -219,11 +234,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
       }
       // Frozen to the leaves: every request carrying this token gets this same object from the cache.
       deepFreeze(claims);
+      entry = { token, claims, checked: -1 };
       if (cacheSize > 0) {
         if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-        verified.set(cacheKey, { token, claims });
+        verified.set(cacheKey, entry);
       }
     }
+    const { claims } = entry;
     const at = now();
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= at - expiryTolerance) {
       forget(cacheKey, claims);
@@ -233,11 +250,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
     if (typeof claims.iat !== 'number' || claims.iat * 1000 > at + tolerance) throw new VerifyError('not_yet_valid', 'the token was issued in the future');
     if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw new VerifyError('missing_claim', 'sub and sid must be strings');
     if (options.check) {
-      try {
-        options.check(claims);
-      } catch (err) {
-        if (err instanceof VerifyError && err.code === 'session_revoked') forget(cacheKey, claims);
-        throw err;
+      const revision = options.checkRevision?.();
+      if (revision === undefined || entry.checked !== revision) {
+        try {
+          options.check(claims);
+        } catch (err) {
+          if (err instanceof VerifyError && err.code === 'session_revoked') forget(cacheKey, claims);
+          throw err;
+        }
+        if (revision !== undefined) entry.checked = revision;
       }
     }
     return claims;
