@@ -104,7 +104,7 @@ export function createVerifier(options: VerifierOptions): LatchkeyVerifier {
   const verify = createTokenVerifier({
     issuer,
     audience,
-    resolveKey: (kid) => jwks.resolveKey(kid),
+    resolveKey: (kid) => jwks.knownKey(kid) ?? jwks.resolveKey(kid), // no promise while the set is fresh
     now: options.now,
     clockTolerance: options.clockTolerance,
     cacheSize: options.cacheSize,

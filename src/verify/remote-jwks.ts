@@ -18,8 +18,9 @@ export interface RemoteJwksOptions {
 /** A cached remote JWK Set. */
 export interface RemoteJwks {
   /** The key for `kid`; fetches the set when it is unknown, at most once per cooldown. @throws VerifyError `jwks_unavailable` */
-  /** The key for `kid`: at once when the set is fresh and holds it, else after a fetch (see above). */
-  resolveKey(kid: string): VerificationKey | Promise<VerificationKey | undefined>;
+  resolveKey(kid: string): Promise<VerificationKey | undefined>;
+  /** The key for `kid` when the set is fresh and holds it, without waiting; else `undefined` (then use `resolveKey`). */
+  knownKey(kid: string): VerificationKey | undefined;
   /** Fetches the set now (coalesced with a fetch already running). @throws VerifyError `jwks_unavailable` */
   reload(): Promise<void>;
 }
@@ -94,24 +95,21 @@ export function createRemoteJwks(uri: string | URL, options: RemoteJwksOptions =
     }
   };
 
-  /** A fetch first when the set is stale, or when `kid` is unknown and the cooldown allows. */
-  const resolveSlowly = async (kid: string) => {
-    const stale = fetchedAt === undefined || now() - fetchedAt >= maxAge;
-    if (inflight) await settle(inflight);
-    else if (stale && now() - attemptedAt >= cooldown) await settle(reload());
-    else if (fetchedAt === undefined) throw new VerifyError('jwks_unavailable', 'the JWK Set could not be fetched');
-    const key = keys.get(kid)?.key;
-    if (key || now() - attemptedAt < cooldown) return key;
-    await settle(reload());
-    return keys.get(kid)?.key;
-  };
+  const knownKey = (kid: string) =>
+    inflight === undefined && fetchedAt !== undefined && now() - fetchedAt < maxAge ? keys.get(kid)?.key : undefined;
 
   return {
     reload,
-    resolveKey(kid) {
-      // The common case without a promise: a fresh set that holds the key.
-      const key = inflight === undefined && fetchedAt !== undefined && now() - fetchedAt < maxAge ? keys.get(kid)?.key : undefined;
-      return key ?? resolveSlowly(kid);
+    knownKey,
+    async resolveKey(kid) {
+      const stale = fetchedAt === undefined || now() - fetchedAt >= maxAge;
+      if (inflight) await settle(inflight);
+      else if (stale && now() - attemptedAt >= cooldown) await settle(reload());
+      else if (fetchedAt === undefined) throw new VerifyError('jwks_unavailable', 'the JWK Set could not be fetched');
+      const key = keys.get(kid)?.key;
+      if (key || now() - attemptedAt < cooldown) return key;
+      await settle(reload());
+      return keys.get(kid)?.key;
     },
   };
 }
