@@ -54,6 +54,11 @@ export type Verifier = (token: string) => Promise<VerifiedClaims>;
  * verify.close()
  */
 export type LatchkeyVerifier = Verifier & {
+  /**
+   * The verdict for a token the verifier has cached, without waiting: its claims, or throws the
+   * `VerifyError` the call would reject with; `undefined` when it is not cached (call the verifier).
+   */
+  fromCache(token: string): VerifiedClaims | undefined;
   readonly revocations: RevocationFollower | undefined;
   close(): void;
 };

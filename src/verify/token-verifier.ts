@@ -1,6 +1,7 @@
-import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
 import { VerifyError, type VerifyErrorCode } from './errors.ts';
+import { REQUIRED, signatureCheck, verifyPlain, type SignatureCheck } from './plain-token.ts';
 
 export type AccessTokenAlg = 'ES256' | 'EdDSA' | 'RS256';
 export const ACCESS_TOKEN_ALGS: readonly AccessTokenAlg[] = ['ES256', 'EdDSA', 'RS256'];
@@ -44,6 +45,17 @@ export interface TokenVerifierOptions {
   readonly checkRevision?: () => number | undefined;
 }
 
+/** Verifies a token (see {@link createTokenVerifier}). */
+export interface TokenVerifier {
+  (token: string): Promise<VerifiedClaims>;
+  /**
+   * The same verdict without waiting, for a token the cache holds: its claims, or throws the
+   * `VerifyError` the call would reject with. `undefined` when the token is not cached (call the
+   * verifier). What a framework hook uses to let a known token through without a promise.
+   */
+  fromCache(token: string): VerifiedClaims | undefined;
+}
+
 /** A verified token as the cache keeps it. */
 interface Verified {
   readonly token: string;
@@ -52,7 +64,6 @@ interface Verified {
   checked: number;
 }
 
-/** The claims every latchkey access token carries. */
 /** The claims of a verified token: deeply frozen, shared by every request that carries the same token. */
 export interface VerifiedClaims {
   readonly iss: string;
@@ -67,66 +78,15 @@ export interface VerifiedClaims {
   readonly [claim: string]: unknown;
 }
 
-const REQUIRED = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid'];
 /** The verified-token cache's key: this many characters from the end of the token (its signature). */
 const CACHE_KEY_CHARS = 16;
 const decodeHeader = createDecoder({ complete: true });
-/**
- * Payload and signature, each a canonical base64url segment (as fast-jwt requires), the signature
- * not empty. Sticky: matched from `lastIndex` (just after the header) without cutting the token.
- */
-const PAYLOAD_AND_SIGNATURE = /[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/y;
-
 /** A protected header, parsed once per distinct header text. */
 interface Header {
   readonly kid?: unknown;
   readonly alg?: unknown;
   /** `typ` is `at+jwt` and there is no `crit`: the fast path may verify tokens under it. */
   readonly plain: boolean;
-}
-
-/** One node:crypto verification of a compact JWS's signature with one key (the algorithm pinned to it). */
-interface SignatureCheck {
-  verify(signingInput: Buffer, signature: Buffer): boolean;
-  /** The length of every signature of this key, base64url without padding: where the last dot must be. */
-  readonly chars: number;
-}
-
-function signatureCheck(key: VerificationKey): SignatureCheck {
-  const publicKey = key.publicKey;
-  if (key.alg === 'EdDSA') return { chars: 86, verify: (input, signature) => cryptoVerify(null, input, publicKey, signature) };
-  if (key.alg === 'ES256') {
-    const ec = { key: publicKey, dsaEncoding: 'ieee-p1363' as const };
-    return { chars: 86, verify: (input, signature) => signature.length === 64 && cryptoVerify('sha256', input, ec, signature) };
-  }
-  // RS256 (PKCS#1 v1.5): a signature is as long as the modulus.
-  const bytes = Math.ceil((publicKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
-  return { chars: Math.ceil((bytes * 4) / 3), verify: (input, signature) => cryptoVerify('sha256', input, publicKey, signature) };
-}
-
-/**
- * The fast path of a fresh token whose header is known and plain: the signature (one node:crypto
- * call, the same check fast-jwt makes), then the payload and the claims fast-jwt would check
- * (`iss`, `aud`, the required ones). Returns the claims only when every check passes; `undefined`
- * otherwise, and the caller lets fast-jwt verify the token, to refuse it with the precise reason.
- */
-function verifyPlain(token: string, dot: number, check: SignatureCheck, issuer: string, audience: string): VerifiedClaims | undefined {
-  const last = token.length - check.chars - 1; // the signature's length is the key's: no search for the last dot
-  if (last <= dot || token.charCodeAt(last) !== 46 /* . */) return undefined;
-  PAYLOAD_AND_SIGNATURE.lastIndex = dot + 1;
-  if (!PAYLOAD_AND_SIGNATURE.test(token)) return undefined;
-  try {
-    if (!check.verify(Buffer.from(token.slice(0, last)), Buffer.from(token.slice(last + 1), 'base64url'))) return undefined;
-    const payload: unknown = JSON.parse(Buffer.from(token.slice(dot + 1, last), 'base64url').toString('utf8'));
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
-    for (const claim of REQUIRED) if (!(claim in payload)) return undefined;
-    const { iss, aud } = payload as { iss: unknown; aud: unknown };
-    if (iss !== issuer) return undefined;
-    if (aud !== audience && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string') && aud.includes(audience))) return undefined;
-    return payload as VerifiedClaims;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -143,7 +103,7 @@ function verifyPlain(token: string, dot: number, check: SignatureCheck, issuer: 
  * const verify = createTokenVerifier({ issuer, audience, resolveKey: (kid) => keys.get(kid) })
  * const claims = await verify(token) // throws VerifyError
  */
-export function createTokenVerifier(options: TokenVerifierOptions): (token: string) => Promise<VerifiedClaims> {
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const now = options.now ?? Date.now;
   const tolerance = (options.clockTolerance ?? 5) * 1000;
   const expiryTolerance = (options.expiryTolerance ?? options.clockTolerance ?? 5) * 1000;
@@ -191,11 +151,16 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
     return check;
   };
 
-  return async (token: string) => {
+  const cached = (token: string, cacheKey: string) => {
+    const entry = verified.get(cacheKey);
+    return entry !== undefined && entry.token === token ? entry : undefined;
+  };
+  const keyOf = (token: string) => (token.length > CACHE_KEY_CHARS ? token.slice(-CACHE_KEY_CHARS) : token);
+
+  const verify = async (token: string) => {
     if (typeof token !== 'string' || token.length > 8192) throw new VerifyError('malformed', 'not a JWT');
-    const cacheKey = token.length > CACHE_KEY_CHARS ? token.slice(-CACHE_KEY_CHARS) : token;
-    let entry = verified.get(cacheKey);
-    if (entry !== undefined && entry.token !== token) entry = undefined;
+    const cacheKey = keyOf(token);
+    let entry = cached(token, cacheKey);
     if (entry === undefined) {
       let claims: VerifiedClaims | undefined;
       const dot = token.indexOf('.');
@@ -240,6 +205,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
         verified.set(cacheKey, entry);
       }
     }
+    return admit(entry, cacheKey);
+  };
+
+  /** The checks every call makes, cached token or fresh: the time claims, then `check`. */
+  const admit = (entry: Verified, cacheKey: string): VerifiedClaims => {
     const { claims } = entry;
     const at = now();
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= at - expiryTolerance) {
@@ -263,6 +233,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
     }
     return claims;
   };
+
+  return Object.assign(verify, {
+    fromCache(token: string): VerifiedClaims | undefined {
+      if (typeof token !== 'string') return undefined;
+      const cacheKey = keyOf(token);
+      const entry = cached(token, cacheKey);
+      return entry && admit(entry, cacheKey);
+    },
+  });
 }
 
 function deepFreeze<T>(value: T): T {

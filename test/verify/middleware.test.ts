@@ -71,14 +71,18 @@ describe.each([
   let latchkey: TestServer;
   let api: Api;
   let down: Api;
+  let clocked: Api;
+  let t = Date.now();
   beforeAll(async () => {
     latchkey = await startServer();
     api = await build(createVerifier({ issuer: ISSUER, audience: ISSUER, jwksUri: `${latchkey.url}/.well-known/jwks.json` }));
     down = await build(createVerifier({ issuer: ISSUER, audience: ISSUER, jwksUri: `${latchkey.url}/missing-jwks` }));
+    clocked = await build(createVerifier({ issuer: ISSUER, audience: ISSUER, jwksUri: `${latchkey.url}/.well-known/jwks.json`, now: () => t }));
   });
   afterAll(async () => {
     await api.close();
     await down.close();
+    await clocked.close();
     await latchkey.close();
   });
   const get = async (base: string, path: string, authorization?: string) => {
@@ -90,6 +94,18 @@ describe.each([
   it('a valid token passes and the route sees its claims', async () => {
     const res = await get(api.url, '/private/me', `Bearer ${token({ sub: 'user-42', sid: 'session-7' })}`);
     expect(res).toMatchObject({ status: 200, body: { sub: 'user-42', sid: 'session-7' } });
+  });
+
+  it('a token that passed (and is now cached) is refused once it expires', async () => {
+    t = Date.now();
+    const cached = token({ sub: 'user-43' });
+    expect((await get(clocked.url, '/private/me', `Bearer ${cached}`)).status).toBe(200);
+    expect((await get(clocked.url, '/private/me', `Bearer ${cached}`)).status).toBe(200);
+    t += 3600_000;
+    const res = await get(clocked.url, '/private/me', `Bearer ${cached}`);
+    expect(res.status).toBe(401);
+    expect(res.body.error_description).toBe('The access token has expired.');
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
   it('unprotected routes are untouched', async () => {
