@@ -59,9 +59,17 @@ async function handle(message: ChildRequest): Promise<unknown> {
     case 'parts': {
       const raw = rawRotation(message.rotation);
       const { ring } = await benchKeyRing('ES256');
-      let next = 0;
+      // Each request rotates a session no other request is rotating (on PostgreSQL two rotations
+      // of one session at once would race): sessions are taken from a pool and put back.
+      const free = [...message.sessionIds];
       const served = await minimalTokenRoute(message.body, async () => {
-        await raw.rotate(message.sessionIds[next++ % message.sessionIds.length]!);
+        const id = free.pop();
+        if (id === undefined) throw new Error('more requests at once than sessions');
+        try {
+          await raw.rotate(id);
+        } finally {
+          free.unshift(id);
+        }
         const iat = Math.floor(Date.now() / 1000);
         ring.sign({ iss: ISSUER, sub: randomUUID(), aud: ISSUER, iat, exp: iat + 900, jti: randomUUID(), sid: randomUUID() });
       });
