@@ -20,5 +20,5 @@ export { verifyRequest, type RequestVerification } from './verify-request.ts';
 export { authorizeBearer, type BearerAuthOptions, type BearerOutcome, type BearerRefusal } from './bearer-auth.ts';
 export { createRemoteJwks, type RemoteJwks, type RemoteJwksOptions } from './remote-jwks.ts';
 export { importVerificationKey } from './jwk-key.ts';
-export { createTokenVerifier, type AccessTokenAlg, type TokenVerifierOptions, type VerificationKey, type VerifiedClaims } from './token-verifier.ts';
+export { createTokenVerifier, type AccessTokenAlg, type TokenVerifier, type TokenVerifierOptions, type VerificationKey, type VerifiedClaims } from './token-verifier.ts';
 export * from './require-role.ts';

@@ -59,4 +59,3 @@ export function verifyPlain(token: string, dot: number, check: SignatureCheck, i
     return undefined;
   }
 }
-

@@ -118,10 +118,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   // The header segment is the same for every token of one key: parse it once (bounded).
   const headers = new Map<string, Header>();
   let lastSegment = '';
+  let lastHeader: Header | undefined;
   const forget = (cacheKey: string, claims: VerifiedClaims) => {
     if (verified.get(cacheKey)?.claims === claims) verified.delete(cacheKey);
   };
-  let lastHeader: Header | undefined;
 
   const verifierFor = (key: VerificationKey) => {
     let verify = verifiers.get(key.publicKey);
