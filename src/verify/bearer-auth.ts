@@ -1,5 +1,5 @@
 import { VerifyError } from './errors.ts';
-import type { Verifier } from './create-verifier.ts';
+import type { LatchkeyVerifier, Verifier } from './create-verifier.ts';
 import type { VerifiedClaims } from './token-verifier.ts';
 
 /**
@@ -57,51 +57,47 @@ export function authorizeBearer(
   verify: Verifier,
   options: BearerAuthOptions = {},
 ): Promise<BearerOutcome> {
-  return bearerAuthorizer(verify, options)(authorization);
+  const gate = bearerGate(verify, options);
+  return new Promise((resolve) => gate(authorization, (claims) => resolve({ claims }), (refusal) => resolve({ refusal })));
 }
 
 /**
- * {@link authorizeBearer} with `verify` and `options` bound once: what the Express middleware
- * builds when it is created, so a request pays for the header check and `verify` only.
+ * {@link authorizeBearer} as the framework adapters use it, built once per adapter: the verdict
+ * goes to `pass` or `refuse`. A token latchkey's verifier has cached (`fromCache`) is decided at
+ * once, without a promise; any other waits for `verify`. Never throws.
  *
  * @example
- * const authorize = bearerAuthorizer(verify, { realm: 'orders' })
- * const outcome = await authorize(req.headers.authorization)
+ * const gate = bearerGate(verify, { realm: 'orders' })
+ * gate(req.headers.authorization, (claims) => next(claims), (refusal) => send(refusal))
  */
-export function bearerAuthorizer(verify: Verifier, options: BearerAuthOptions = {}): (authorization: string | string[] | undefined) => Promise<BearerOutcome> {
-  const challenge = bearerChallenge(options);
-  const missing: Promise<BearerOutcome> = Promise.resolve({ refusal: challenge.missing });
-  const accepted = (claims: VerifiedClaims): BearerOutcome => ({ claims });
-  const refused = (err: unknown): BearerOutcome => ({ refusal: challenge.refusal(err) });
-  return (authorization) => {
-    const token = bearerToken(authorization);
-    if (token === undefined) return missing;
-    try {
-      return verify(token).then(accepted, refused);
-    } catch (err) {
-      return Promise.resolve(refused(err));
-    }
-  };
-}
-
-/** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or `undefined`. */
-export function bearerToken(authorization: string | string[] | undefined): string | undefined {
-  return typeof authorization === 'string' ? BEARER.exec(authorization)?.[1] || undefined : undefined;
-}
-
-/** The refusals of one realm, built once: no token at all, and a token `verify` refused with `err`. */
-export function bearerChallenge(options: BearerAuthOptions = {}): { readonly missing: BearerRefusal; refusal(err: unknown): BearerRefusal } {
+export function bearerGate(
+  verify: Verifier,
+  options: BearerAuthOptions = {},
+): (authorization: string | string[] | undefined, pass: (claims: VerifiedClaims) => void, refuse: (refusal: BearerRefusal) => void) => void {
   const realm = (options.realm ?? 'api').replace(/["\\]/g, '');
-  return {
-    missing: refusal(401, `Bearer realm="${realm}"`, 'invalid_token', 'An access token is required (Authorization: Bearer).'),
-    refusal(err) {
-      const code = err instanceof VerifyError ? err.code : 'malformed';
-      const description = DESCRIPTIONS[code] ?? DESCRIPTIONS.malformed;
-      if (code === 'jwks_unavailable' || code === 'revocation_status_unknown') {
-        return { status: 503, headers: { 'retry-after': '10' }, body: { error: 'service_unavailable', error_description: description } };
-      }
-      return refusal(401, `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`, 'invalid_token', description);
-    },
+  const missing = refusal(401, `Bearer realm="${realm}"`, 'invalid_token', 'An access token is required (Authorization: Bearer).');
+  const refused = (err: unknown): BearerRefusal => {
+    const code = err instanceof VerifyError ? err.code : 'malformed';
+    const description = DESCRIPTIONS[code] ?? DESCRIPTIONS.malformed;
+    if (code === 'jwks_unavailable' || code === 'revocation_status_unknown') {
+      return { status: 503, headers: { 'retry-after': '10' }, body: { error: 'service_unavailable', error_description: description } };
+    }
+    return refusal(401, `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`, 'invalid_token', description);
+  };
+  const fromCache = (verify as Partial<Pick<LatchkeyVerifier, 'fromCache'>>).fromCache;
+  return (authorization, pass, refuse) => {
+    const token = typeof authorization === 'string' ? BEARER.exec(authorization)?.[1] : undefined;
+    if (!token) return refuse(missing);
+    let cached: VerifiedClaims | undefined;
+    let verifying: Promise<VerifiedClaims> | undefined;
+    try {
+      cached = fromCache?.(token);
+      if (cached === undefined) verifying = verify(token);
+    } catch (err) {
+      return refuse(refused(err));
+    }
+    if (verifying === undefined) return pass(cached!);
+    verifying.then(pass, (err: unknown) => refuse(refused(err)));
   };
 }
 

@@ -1,4 +1,4 @@
-import { bearerAuthorizer, type BearerAuthOptions } from './bearer-auth.ts';
+import { bearerGate, type BearerAuthOptions } from './bearer-auth.ts';
 import type { Verifier } from './create-verifier.ts';
 import type { VerifiedClaims } from './token-verifier.ts';
 
@@ -39,16 +39,17 @@ type ExpressNext = (err?: unknown) => void;
  */
 export function expressBearer(verify: Verifier, options: BearerAuthOptions = {}) {
   if (typeof verify !== 'function') throw new TypeError('expressBearer needs the function createVerifier returned');
-  const authorize = bearerAuthorizer(verify, options);
+  const gate = bearerGate(verify, options);
   return function latchkeyBearer(req: ExpressRequest, res: ExpressResponse, next: ExpressNext): void {
-    authorize(req.headers.authorization).then((outcome) => {
-      if ('claims' in outcome) {
-        req.latchkey = outcome.claims;
+    gate(
+      req.headers.authorization,
+      (claims) => {
+        req.latchkey = claims;
         next();
-        return;
-      }
-      const { status, headers, body } = outcome.refusal;
-      res.status(status).set(headers).json(body);
-    }, next);
+      },
+      ({ status, headers, body }) => {
+        res.status(status).set(headers).json(body);
+      },
+    );
   };
 }

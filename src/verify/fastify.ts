@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bearerChallenge, bearerToken, type BearerAuthOptions, type BearerRefusal } from './bearer-auth.ts';
-import type { LatchkeyVerifier, Verifier } from './create-verifier.ts';
+import { bearerGate, type BearerAuthOptions } from './bearer-auth.ts';
+import type { Verifier } from './create-verifier.ts';
 import type { VerifiedClaims } from './token-verifier.ts';
 
 declare module 'fastify' {
@@ -24,39 +24,18 @@ declare module 'fastify' {
  */
 export function fastifyBearer(verify: Verifier, options: BearerAuthOptions = {}) {
   if (typeof verify !== 'function') throw new TypeError('fastifyBearer needs the function createVerifier returned');
-  const challenge = bearerChallenge(options);
-  // latchkey's own verifier answers a token it has cached without a promise.
-  const fromCache = (verify as Partial<Pick<LatchkeyVerifier, 'fromCache'>>).fromCache;
-  const refuse = (reply: FastifyReply, { status, headers, body }: BearerRefusal) => {
-    reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
-  };
+  const gate = bearerGate(verify, options);
   // A callback hook, not an async function: no promise of Fastify's, and none at all for a cached token.
   return function latchkeyBearer(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
-    const token = bearerToken(request.headers.authorization);
-    if (token === undefined) {
-      refuse(reply, challenge.missing);
-      return;
-    }
-    let cached: VerifiedClaims | undefined;
-    let verifying: Promise<VerifiedClaims> | undefined;
-    try {
-      cached = fromCache?.(token);
-      if (cached === undefined) verifying = verify(token);
-    } catch (err) {
-      refuse(reply, challenge.refusal(err));
-      return;
-    }
-    if (verifying === undefined) {
-      request.latchkey = cached;
-      done();
-      return;
-    }
-    verifying.then(
+    gate(
+      request.headers.authorization,
       (claims) => {
         request.latchkey = claims;
         done();
       },
-      (err: unknown) => refuse(reply, challenge.refusal(err)),
+      ({ status, headers, body }) => {
+        reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
+      },
     );
   };
 }
