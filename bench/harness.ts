@@ -27,6 +27,12 @@ export interface Row {
   readonly note?: string;
 }
 
+/** This process's CPU time so far (user + system, all its threads), microseconds: take deltas. */
+export function processCpu(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 /** How big each benchmark runs: `full` for `npm run bench`, `smoke` for the CI harness check. */
 export interface Sizes {
   readonly smoke: boolean;

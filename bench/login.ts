@@ -4,7 +4,7 @@ import path from 'node:path';
 import { hash, type Algorithm } from '@node-rs/argon2';
 import { OWASP_ARGON2ID, type Argon2Cost } from '../src/core/passwords.ts';
 import { benchServerEnv, startChild } from './child.ts';
-import { closedLoop, judge, percentile, warmSeconds, type Row, type Sizes } from './harness.ts';
+import { closedLoop, judge, percentile, processCpu, warmSeconds, type Row, type Sizes } from './harness.ts';
 import { LoopbackClient } from './http-client.ts';
 import { BENCH_UA } from './seed.ts';
 
@@ -19,12 +19,11 @@ const USERS = 16;
 /** The raw @node-rs/argon2 hash rate at `cost`, with `inFlight` hashes running at once. */
 /** The raw hash rate and the CPU (this process, all threads) per hash, microseconds. */
 async function rawArgon2(cost: Argon2Cost, seconds: number, inFlight: number): Promise<{ rate: number; cpu: number }> {
-  const cpu0 = process.cpuUsage();
+  const cpu0 = processCpu();
   const run = await closedLoop(inFlight, seconds, async () => {
     await hash('correct horse battery staple', { algorithm: ARGON2ID, ...cost });
   });
-  const used = process.cpuUsage(cpu0);
-  return { rate: run.rate, cpu: (used.user + used.system) / Math.max(1, run.ops) };
+  return { rate: run.rate, cpu: (processCpu() - cpu0) / Math.max(1, run.ops) };
 }
 
 /**

@@ -8,7 +8,7 @@ import { openPostgresStore } from '../src/store/postgres.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { benchServerEnv, startChild, type ServerChild } from './child.ts';
-import { closedLoop, judge, percentile, warmSeconds, type Row, type Sizes } from './harness.ts';
+import { closedLoop, judge, percentile, processCpu, warmSeconds, type Row, type Sizes } from './harness.ts';
 import { LoopbackClient } from './http-client.ts';
 import { benchKeyRing } from './keys.ts';
 import { rawRotation, type RawRotationTarget } from './raw-rotation.ts';
@@ -82,14 +82,8 @@ interface Phase {
   cpu: number;
 }
 
-/** This process's CPU time so far, microseconds. */
-function ownCpu(): number {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-}
-
 /** One round of `phase`; `cpu` reads the CPU time of the process that does the work. */
-async function round(phase: Phase, workers: number, seconds: number, step: (worker: number) => Promise<void> | void, cpu: () => Promise<number> | number = ownCpu): Promise<void> {
+async function round(phase: Phase, workers: number, seconds: number, step: (worker: number) => Promise<void> | void, cpu: () => Promise<number> | number = processCpu): Promise<void> {
   const cpu0 = await cpu();
   const run = await closedLoop(workers, seconds, step);
   phase.cpu += (await cpu()) - cpu0;
@@ -108,14 +102,14 @@ async function signCpu(seconds: number): Promise<number> {
     return { iss: 'http://latchkey.bench', sub: randomUUID(), aud: 'http://latchkey.bench', iat, exp: iat + 900, jti: randomUUID(), sid: randomUUID() };
   };
   for (let i = 0; i < 200; i++) ring.sign(claims());
-  const cpu0 = ownCpu();
+  const cpu0 = processCpu();
   const end = performance.now() + seconds * 1000;
   let n = 0;
   while (performance.now() < end) {
     ring.sign(claims());
     n++;
   }
-  return (ownCpu() - cpu0) / n;
+  return (processCpu() - cpu0) / n;
 }
 
 /**

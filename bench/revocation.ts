@@ -11,7 +11,7 @@ import { openSqliteStore } from '../src/store/sqlite.ts';
 import { createVerifier } from '../src/verify/index.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { benchServerEnv, startChild, type ServerChild } from './child.ts';
-import { judge, median, nowMs, percentile, type Row, type Sizes } from './harness.ts';
+import { judge, median, nowMs, percentile, processCpu, type Row, type Sizes } from './harness.ts';
 import { benchSecret, seedSessions } from './seed.ts';
 
 const ISSUER = 'http://latchkey.bench';
@@ -100,14 +100,10 @@ export async function benchRevocation(sizes: Sizes): Promise<Row[]> {
     // Throughput on cached, unrevoked tokens: with the feed attached versus without, in alternating
     // batches timed by this process's CPU time; the ratio is the median over batch pairs.
     const unrevoked = tokens.slice(count);
-    const cpuNow = () => {
-      const { user, system } = process.cpuUsage();
-      return user + system;
-    };
     const batchCpu = async (verify: (token: string) => Promise<unknown>) => {
-      const c0 = cpuNow();
+      const c0 = processCpu();
       for (let i = 0; i < BATCH; i++) await verify(unrevoked[i % unrevoked.length]!);
-      return (cpuNow() - c0) / BATCH;
+      return (processCpu() - c0) / BATCH;
     };
     const withFeed: number[] = [];
     const without: number[] = [];

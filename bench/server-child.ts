@@ -8,8 +8,8 @@
  * - `{ type: 'minimal', body }`: a bare Fastify app whose `POST /oauth/token` parses the form body
  *   and answers `body` (the HTTP part of a refresh, and nothing else);
  * - `{ type: 'parts', body, rotation, sessionIds }`: the same route, which also runs the raw rotation
- *   transaction on the next of `sessionIds` and signs one ES256 access token (KeyRing.sign) before it
- *   answers: the parts of a refresh put together with nothing between them.
+ *   transaction on one of `sessionIds` no other request is rotating and signs one ES256 access token
+ *   (KeyRing.sign) before it answers: the parts of a refresh put together with nothing between them.
  * Then `cpu` reads its CPU time so far, `eld-start` / `eld-stop` measure its event-loop delay,
  * `close` ends it.
  */
@@ -20,6 +20,7 @@ import { loadConfig } from '../src/config.ts';
 import type { Argon2Cost } from '../src/core/passwords.ts';
 import { createLatchkey } from '../src/server/create-latchkey.ts';
 import { createVerifier, fastifyBearer } from '../src/verify/index.ts';
+import { processCpu } from './harness.ts';
 import { AUDIENCE, benchKeyRing, ISSUER } from './keys.ts';
 import { rawRotation, type RawRotationTarget } from './raw-rotation.ts';
 
@@ -89,9 +90,8 @@ async function handle(message: ChildRequest): Promise<unknown> {
       return { url };
     }
     case 'cpu': {
-      // This process's CPU time so far (user + system), in microseconds: the parent takes deltas.
-      const { user, system } = process.cpuUsage();
-      return { cpu: user + system };
+      // The parent takes deltas.
+      return { cpu: processCpu() };
     }
     case 'eld-start':
       histogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });

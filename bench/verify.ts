@@ -1,6 +1,6 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { LoadedKey, SigningAlg } from '../src/core/key-ring.ts';
-import { judge, median, nowMs, type Row, type Sizes } from './harness.ts';
+import { judge, median, nowMs, processCpu, type Row, type Sizes } from './harness.ts';
 import { benchKeyRing, benchVerifier, mintTokens } from './keys.ts';
 
 /**
@@ -25,11 +25,6 @@ export function rawVerifier(key: LoadedKey): (token: string) => boolean {
 const ROUNDS = 7;
 const BATCH = 200;
 
-/** This process's CPU time so far (user + system), microseconds. */
-function cpuNow(): number {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-}
 
 /** Verify benchmark (1): fresh tokens (every call a cache miss) and repeated tokens (cache hits). */
 export async function benchVerify(sizes: Sizes, algs: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256']): Promise<Row[]> {
@@ -55,12 +50,12 @@ export async function benchVerify(sizes: Sizes, algs: readonly SigningAlg[] = ['
       // latchkey batch is compared with the raw batch run just before it.
       for (let at = 1; at < tokens.length; at += BATCH) {
         const batch = tokens.slice(at, at + BATCH);
-        let c0 = cpuNow();
+        let c0 = processCpu();
         for (const t of batch) raw(t);
-        const rawUs = (cpuNow() - c0) / batch.length;
-        c0 = cpuNow();
+        const rawUs = (processCpu() - c0) / batch.length;
+        c0 = processCpu();
         for (const t of batch) await verify(t);
-        const freshUs = (cpuNow() - c0) / batch.length;
+        const freshUs = (processCpu() - c0) / batch.length;
         rawCpu.push(rawUs);
         freshCpu.push(freshUs);
         if (rawUs > 0 && freshUs > 0) pairRatios.push(rawUs / freshUs);

@@ -45,8 +45,9 @@ export interface VerifierOptions {
 export type Verifier = (token: string) => Promise<VerifiedClaims>;
 
 /**
- * The verifier {@link createVerifier} builds: a {@link Verifier}, plus the revocation follower when
- * `revocations` was given, and `close()` to stop following.
+ * The verifier {@link createVerifier} builds: a {@link Verifier}, plus `fromCache` (a cached token's
+ * verdict without a promise), the revocation follower when `revocations` was given, and `close()`
+ * to stop following.
  *
  * @example
  * const verify: LatchkeyVerifier = createVerifier({ issuer, audience, revocations: { url, key } })
