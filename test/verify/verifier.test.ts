@@ -105,6 +105,19 @@ describe('latchkey/verify createVerifier against a running latchkey', () => {
       await expect(verify(genuine)).resolves.toMatchObject({ sub: claimsAt(t).sub }); // still cached and good
     });
 
+    it('a genuine signature written in plain base64 (+ and / for - and _) is refused, though it decodes to the same bytes', async () => {
+      t = Date.now();
+      const verify = verifier();
+      let token = serverToken(key(), claimsAt(t));
+      for (let i = 0; !/[-_]/.test(token.slice(token.lastIndexOf('.') + 1)); i++) token = serverToken(key(), claimsAt(t, { jti: `jti-${i}` }));
+      const last = token.lastIndexOf('.');
+      const plainBase64 = `${token.slice(0, last)}.${token.slice(last + 1).replace(/-/g, '+').replace(/_/g, '/')}`;
+      expect(Buffer.from(plainBase64.slice(last + 1), 'base64url')).toEqual(Buffer.from(token.slice(last + 1), 'base64url'));
+      expect(['malformed', 'invalid_signature']).toContain(await rejection(verify(plainBase64)));
+      await expect(verify(token)).resolves.toMatchObject({ sub: claimsAt(t).sub }); // the canonical text passes
+      expect(['malformed', 'invalid_signature']).toContain(await rejection(verify(plainBase64))); // caching it lets no variant in
+    });
+
     it('a non-string token', async () => {
       expect(await rejection(verifier()(42 as unknown as string))).toBe('malformed');
     });
