@@ -1,5 +1,42 @@
+import os from 'node:os';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { redactUrl } from './log-serializers.ts';
+
+/** The fields of one access line (`request completed`). */
+export interface AccessLine {
+  readonly reqId: string;
+  readonly method: string;
+  /** The matched route's pattern; absent when no route matched. */
+  readonly route?: string;
+  /** The redacted URL of a request that matched no route. */
+  readonly url?: string;
+  readonly status: number;
+  /** Milliseconds. */
+  readonly responseTime: number;
+}
+
+/** Writes one access line. */
+export type AccessLineWriter = (line: AccessLine) => void;
+
+/**
+ * The access line as pino writes it for a logger of pino's default shape (numeric `level`, `time`
+ * in epoch ms, `pid` and `hostname` as the base bindings, `msg` last), built without pino and
+ * handed to `write`, the logger's stream: the very line `log.info(fields, 'request completed')`
+ * writes. Through pino it cost ~6 µs of a ~40 µs request on a server (pino's shared code meets a
+ * new child logger per request there and runs its slow, generic paths); this way ~0.3 µs.
+ *
+ * @example
+ * const lines = pinoShapedAccessLines((text) => destination.write(text))
+ * lines({ reqId: 'a1', method: 'GET', route: '/healthz', status: 200, responseTime: 0.4 })
+ */
+export function pinoShapedAccessLines(write: (text: string) => void): AccessLineWriter {
+  const base = `"pid":${process.pid},"hostname":${JSON.stringify(os.hostname())}`;
+  const text = (value: string | undefined, name: string) => (value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`);
+  return (line) =>
+    write(
+      `{"level":30,"time":${Date.now()},${base}${text(line.reqId, 'reqId')}${text(line.method, 'method')}${text(line.route, 'route')}${text(line.url, 'url')},"status":${line.status},"responseTime":${line.responseTime},"msg":"request completed"}\n`,
+    );
+}
 
 /**
  * Fastify's request logging, one line per request: when the answer has gone out, `request completed`
@@ -10,16 +47,25 @@ import { redactUrl } from './log-serializers.ts';
  * and the client's address) is logged only at `debug`.
  *
  * The access line holds nothing but those fields (a method the HTTP parser accepted, our own route
- * pattern, numbers, a request id that passed `SAFE_REQUEST_ID` or was generated), so it is written
- * through a child of the server's logger without the redaction pass, which would cost more than
- * all the rest of the line (~14 µs against ~1 µs). Every other line keeps the redaction. Nothing is
- * built for a line the level drops.
+ * pattern, numbers, a request id that passed `SAFE_REQUEST_ID` or was generated), so it needs no
+ * redaction pass, which would cost more than all the rest of the line (~14 µs against ~1 µs).
+ * With `write` (latchkey's own logger, src/server/logger.ts) it goes straight to the log stream,
+ * see {@link pinoShapedAccessLines}; otherwise (a logger the embedding app configured) through a
+ * child of the server's logger without the redaction. Every other line keeps the redaction.
+ * Nothing is built for a line the level drops.
  *
  * @example
  * Fastify({ logger: { level: 'info' }, logController: new AccessLog() })
  */
 export class AccessLog extends LogController {
   readonly #unredacted = new WeakMap<FastifyBaseLogger, FastifyBaseLogger>();
+  readonly #write: AccessLineWriter | undefined;
+
+  /** @param write where access lines go without pino, in pino's shape; default: through pino */
+  constructor(write?: AccessLineWriter) {
+    super();
+    this.#write = write;
+  }
 
   override incomingRequest(request: FastifyRequest): void {
     if (!enabled(request.log, 'debug')) return;
@@ -34,9 +80,10 @@ export class AccessLog extends LogController {
       reply.log.error(line, 'request errored');
       return;
     }
-    const log = this.#accessLogger(request.server.log);
-    if (!enabled(log, 'info')) return;
-    log.info({ reqId: request.id, method: request.method, route, url, status: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
+    if (!enabled(request.server.log, 'info')) return;
+    const line: AccessLine = { reqId: request.id, method: request.method, route, url, status: reply.statusCode, responseTime: reply.elapsedTime };
+    if (this.#write) this.#write(line);
+    else this.#accessLogger(request.server.log).info(line, 'request completed');
   }
 
   #accessLogger(server: FastifyBaseLogger): FastifyBaseLogger {

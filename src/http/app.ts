@@ -6,7 +6,7 @@ import type { KeyRing } from '../core/key-ring.ts';
 import type { Store } from '../core/store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
 import { accountMailRoutes, type AccountMailServices } from './account-mail-routes.ts';
-import { AccessLog } from './access-log.ts';
+import { AccessLog, type AccessLineWriter } from './access-log.ts';
 import { accountRoutes } from './account-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { installCors } from './cors.ts';
@@ -46,6 +46,8 @@ export interface Services {
   readonly oauth: OpenIdProvider;
   /** The event delivery pipeline's routes (revocation feed, SETs, session stream: src/delivery/); absent when it does not run. */
   readonly delivery?: { readonly routes: FastifyPluginAsync };
+  /** Where access lines go without pino (latchkey's own logger: src/server/logger.ts); absent: through the app's logger. */
+  readonly accessLines?: AccessLineWriter;
 }
 
 /**
@@ -71,10 +73,13 @@ export const LOG_REDACTIONS = [
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
 ];
 
-/** Fastify server options latchkey needs when it owns the server (`latchkey serve`, {@link buildApp}). */
-export function serverOptions(config: Config): FastifyServerOptions {
+/**
+ * Fastify server options latchkey needs when it owns the server (`latchkey serve`, {@link buildApp});
+ * `accessLines`: see {@link AccessLog}.
+ */
+export function serverOptions(config: Config, accessLines?: AccessLineWriter): FastifyServerOptions {
   return {
-    logController: new AccessLog(),
+    logController: new AccessLog(accessLines),
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     // Hostile-input limits: bodies 16 KiB (413), path parameters 200 chars (414), a whole request
     // 30 s to arrive (408); headers: Node's defaults, 16 KiB in all (431) and 60 s to arrive.
@@ -101,7 +106,7 @@ const BODY_LIMIT = 16 * 1024;
  * await app.listen({ port: 3000 })
  */
 export function buildApp(services: Services, options: Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'serverFactory'> = {}): FastifyInstance {
-  const app = Fastify({ ...options, ...serverOptions(services.config) });
+  const app = Fastify({ ...options, ...serverOptions(services.config, services.accessLines) });
   // At the root, not encapsulated: routes an operator adds beside latchkey's get the same hooks.
   mountLatchkey(app, services);
   return app;

@@ -134,12 +134,13 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
       sign: (claims, typ) => keys.sign(claims, typ),
     });
   }
+  const served = options.logger === undefined ? serverLogger(config.logLevel, config.logFormat) : undefined;
   const services: Services = {
     config, auth, keys, store, verifyAccessToken, metrics, throttle, oauth, delivery, knownDevices, accountMail: mail.services,
+    accessLines: served?.accessLines,
   };
   // Redaction applies to every logger built from options, including one a caller passes in.
   const safe = { redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: logSerializers };
-  const served = options.logger === undefined ? serverLogger(config.logLevel, config.logFormat) : undefined;
   const logger = served ? { ...served.options, ...safe }
     : typeof options.logger === 'object' && options.logger !== null ? { ...safe, ...options.logger } : options.logger;
   const adoptLogger = (logger: FastifyBaseLogger) => {

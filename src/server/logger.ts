@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import { pinoShapedAccessLines, type AccessLineWriter } from '../http/access-log.ts';
 import { LogDestination } from './log-destination.ts';
 import { readableLogs, wantsReadableLogs } from './readable-logs.ts';
 
@@ -8,6 +9,8 @@ export interface ServerLogger {
   readonly options: Exclude<FastifyServerOptions['logger'], boolean | undefined>;
   /** Where the lines go; {@link LogDestination.flushSync} is the bounded final flush. */
   readonly destination: LogDestination;
+  /** The access lines, written to the same stream in the shape pino gives the other lines. */
+  readonly accessLines: AccessLineWriter;
 }
 
 /**
@@ -23,5 +26,5 @@ export interface ServerLogger {
 export function serverLogger(level: string, format: 'auto' | 'json' | 'pretty' = 'json'): ServerLogger {
   const destination = new LogDestination(1);
   const stream = wantsReadableLogs(format) ? readableLogs(destination, process.stdout.isTTY === true) : destination;
-  return { options: { level, stream }, destination };
+  return { options: { level, stream }, destination, accessLines: pinoShapedAccessLines((text) => stream.write(text)) };
 }

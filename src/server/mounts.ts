@@ -57,7 +57,7 @@ export function createMounts(services: Services, options: MountOptions): Mounts 
     handler(prefix = issuerPath) {
       let route: RequestListener | undefined;
       const inner = Fastify({
-        ...serverOptions(services.config),
+        ...serverOptions(services.config, services.accessLines),
         logger: options.logger,
         serverFactory: (listener) => {
           route = listener;
