@@ -63,7 +63,6 @@ export function postgresRawRotation(url: string): { rotate: RawRotation; close: 
   return { rotate, close: () => pool.end() };
 }
 
-
 /** Where a raw rotation runs: what a benchmark child needs to open the same database itself. */
 export type RawRotationTarget = { readonly sqlite: string } | { readonly postgres: string };
 

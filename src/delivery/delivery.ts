@@ -167,7 +167,7 @@ export async function startDelivery(o: DeliveryOptions): Promise<Delivery> {
     hub,
     reader,
     wake(events) {
-      if (!events.some((e) => !EXCLUDED.has(e.type))) return;
+      if (events.every((e) => EXCLUDED.has(e.type))) return;
       waker.wake();
       // An event recorded inside a larger transaction is announced before that commits: look again shortly.
       setTimeout(() => waker.wake(), 50).unref();
