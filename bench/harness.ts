@@ -74,6 +74,15 @@ export function warmSeconds(sizes: Sizes): number {
   return sizes.smoke ? 0 : Math.max(0.2, sizes.seconds / 8);
 }
 
+/**
+ * Requests of warm-up before a server's timed phases: V8 compiles a request path's functions only
+ * after thousands of calls (on 2 cores latchkey's refresh needs ~4,000 before its CPU per request
+ * settles; timed after half a second, c=1 measured the compiler). None in the smoke run.
+ */
+export function warmOps(sizes: Sizes): number {
+  return sizes.smoke ? 0 : 6000;
+}
+
 /** The value at quantile `q` (0..1) of `samples` (nearest rank); NaN for none. */
 export function percentile(samples: readonly number[], q: number): number {
   if (samples.length === 0) return Number.NaN;

@@ -8,7 +8,7 @@ import { openPostgresStore } from '../src/store/postgres.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { benchServerEnv, startChild, type ServerChild } from './child.ts';
-import { closedLoop, judge, percentile, processCpu, warmSeconds, type Row, type Sizes } from './harness.ts';
+import { closedLoop, judge, percentile, processCpu, warmOps, type Row, type Sizes } from './harness.ts';
 import { LoopbackClient } from './http-client.ts';
 import { benchKeyRing } from './keys.ts';
 import { rawRotation, type RawRotationTarget } from './raw-rotation.ts';
@@ -159,12 +159,14 @@ export async function benchRefresh(sizes: Sizes): Promise<Row[]> {
       const minimalDevices = refreshingDevices(minimal, fixedTokens(), Math.max(...CONCURRENCY), false);
       const partsDevices = refreshingDevices(parts, fixedTokens(), Math.max(...CONCURRENCY), false);
       try {
-        const warm = warmSeconds(sizes);
-        await closedLoop(1, warm, devices.step);
-        await closedLoop(1, warm, inProcess);
-        await closedLoop(1, warm, () => raw.rotate(ids[0]!));
-        await closedLoop(1, warm, minimalDevices.step);
-        await closedLoop(1, warm, partsDevices.step);
+        // Each phase is warmed until its code is compiled, not for a fixed time: the JIT needs
+        // thousands of requests, more for a larger request path, and c=1 is timed first.
+        const warm = (step: (worker: number) => Promise<void> | void) => closedLoop(Math.max(...CONCURRENCY), 15, step, warmOps(sizes));
+        await warm(devices.step);
+        await warm(inProcess);
+        await warm((w) => raw.rotate(ids[w]!));
+        await warm(minimalDevices.step);
+        await warm(partsDevices.step);
         for (const c of CONCURRENCY) {
           const phases = { http: newPhase(), core: newPhase(), raw: newPhase(), minimal: newPhase(), parts: newPhase() };
           for (let r = 0; r < ROUNDS; r++) {
