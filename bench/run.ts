@@ -2,7 +2,7 @@
  * `npm run bench`: latchkey against the physical limits of this machine, each figure a ratio to a
  * raw baseline measured in the same run. Prints the table and writes bench/RESULTS.md.
  *
- *   npm run bench                    full run (about 2-3 minutes on 2 cores)
+ *   npm run bench                    full run (about 5 minutes on 2 cores)
  *   npm run bench -- --smoke         tiny counts: proves the harness works, writes nothing
  *   npm run bench -- --only=verify,refresh
  *   npm run bench -- --only=pg-scale   PostgreSQL with 10 M sessions, and the sweep (long: see bench/pg-scale.ts)
