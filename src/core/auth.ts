@@ -3,15 +3,15 @@ import type { Clock } from './clock.ts';
 import { badCredentials, fail, LatchkeyError } from './errors.ts';
 import type { KeyRing } from './key-ring.ts';
 import { passwordProblem } from './password-policy.ts';
-import { withoutRepeatedUaChange } from './repeated-binding-events.ts';
+import { hasUaChange, withoutRepeatedUaChange } from './repeated-binding-events.ts';
 import { newAccount, type NewAccount } from './new-account.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { SessionPolicy } from './policy.ts';
-import type { RefreshTokenCodec } from './refresh-token.ts';
+import type { ParsedRefreshToken, RefreshTokenCodec } from './refresh-token.ts';
 import { Recorder } from './recorder.ts';
-import { refreshVerdict } from './rules/refresh-verdict.ts';
+import { refreshVerdict, type RefreshVerdict } from './rules/refresh-verdict.ts';
 import { startSession } from './session-start.ts';
-import type { NewEvent, Store } from './store.ts';
+import type { NewEvent, Rotation, SessionWithUser, Store } from './store.ts';
 import { TokenIssuer, type IssuedTokens } from './token-issuer.ts';
 import { isLive, normalizeEmail, publicUser, type RequestContext, type SecurityEvent, type Session, type User } from './types.ts';
 
@@ -104,31 +104,41 @@ export class Auth {
 
   /**
    * Refreshes: reads the session and its user, lets {@link refreshVerdict} decide, and writes what it
-   * decided. A rotation is one conditional write; a request that loses the race to rotate the same
-   * token is decided again as a replay of it (grace or reuse).
+   * decided. A rotation is one conditional write, made by the store in the same call as the read
+   * when nothing else needs reading (on SQLite, one transaction); a request that loses the race to
+   * rotate the same token is decided again as a replay of it (grace or reuse).
    * @throws invalid_grant
    */
   async refresh(token: string, request: RequestContext, clientId: string | null = null): Promise<IssuedTokens> {
     const parsed = this.o.refreshTokens.parse(token);
-    const found = parsed && (await this.o.store.findSessionWithUser(parsed.sessionId)); // one query for both
-    let session = found?.session;
-    if (!parsed || !session || !this.o.refreshTokens.verify(parsed, session.nonce)) throw badGrant();
+    if (!parsed) throw badGrant();
     const now = this.o.clock.now();
-    const user = found!.user;
-    if (!isLive(session, now) || user.disabledAt !== null) throw badGrant();
-    // A refresh token started by a code exchange is bound to its client (RFC 9700 §4.14).
-    if ((session.clientId ?? null) !== null && session.clientId !== clientId) throw badGrant();
-
-    let verdict = refreshVerdict(session, parsed.counter, request, now, this.o.policy);
+    let read: Judged | undefined;
+    const rotated = await this.o.store.refreshSession(parsed.sessionId, (found) => {
+      read = found && this.#judge(found, parsed, request, clientId, now);
+      return read?.rotation;
+    });
+    if (!read) throw badGrant();
+    const { user, rotation } = read;
+    let { session, verdict } = read;
     if (verdict.kind === 'rotate') {
-      const events = await withoutRepeatedUaChange(this.o.store, user.id, session.id, this.recorder.stamp(verdict.events, user.id, session, request));
-      const update = { at: now, lastIp: request.ip, expiresAt: verdict.expiresAt };
-      if (await this.o.store.rotateSession(session.id, session.counter, update, events)) {
-        this.recorder.told(events);
+      if (rotated) {
+        this.recorder.told(rotation!.events);
         return this.tokens.issue(user, { ...session, counter: session.counter + 1, expiresAt: verdict.expiresAt });
       }
-      session = await this.o.store.findSession(session.id);
-      if (!session || session.revokedAt !== null) throw badGrant();
+      if (!rotation) {
+        // A browser change logged under LATCHKEY_UA_CHANGE=log is recorded once: that needs a read first.
+        const events = await withoutRepeatedUaChange(this.o.store, user.id, session.id, this.recorder.stamp(verdict.events, user.id, session, request));
+        const update = { at: now, lastIp: request.ip, expiresAt: verdict.expiresAt };
+        if (await this.o.store.rotateSession(session.id, session.counter, update, events)) {
+          this.recorder.told(events);
+          return this.tokens.issue(user, { ...session, counter: session.counter + 1, expiresAt: verdict.expiresAt });
+        }
+      }
+      // Another request rotated this token first: this one is a replay of it.
+      const current = await this.o.store.findSession(session.id);
+      if (!current || current.revokedAt !== null) throw badGrant();
+      session = current;
       verdict = refreshVerdict(session, parsed.counter, request, now, this.o.policy);
     }
     if (verdict.kind === 'grace') {
@@ -142,6 +152,21 @@ export class Auth {
       await this.recorder.endSessions([session], verdict.revoke, request, this.recorder.stamp(verdict.events, user.id, session, request));
     }
     throw badGrant();
+  }
+
+  /**
+   * A refresh's decision on what the store read, made between the read and the write (synchronous,
+   * no store call): `undefined` for a token that is not genuine or a session or user no longer
+   * active; else the verdict, and the rotation to make at once when it rotates and needs no other read.
+   */
+  #judge({ session, user }: SessionWithUser, parsed: ParsedRefreshToken, request: RequestContext, clientId: string | null, now: number): Judged | undefined {
+    if (!this.o.refreshTokens.verify(parsed, session.nonce) || !isLive(session, now) || user.disabledAt !== null) return undefined;
+    // A refresh token started by a code exchange is bound to its client (RFC 9700 §4.14).
+    if ((session.clientId ?? null) !== null && session.clientId !== clientId) return undefined;
+    const verdict = refreshVerdict(session, parsed.counter, request, now, this.o.policy);
+    if (verdict.kind !== 'rotate' || hasUaChange(verdict.events)) return { session, user, verdict };
+    const events = this.recorder.stamp(verdict.events, user.id, session, request);
+    return { session, user, verdict, rotation: { fromCounter: session.counter, update: { at: now, lastIp: request.ip, expiresAt: verdict.expiresAt }, events } };
   }
 
   /** Ends the session a refresh token belongs to (any token of its chain). Idempotent. */
@@ -238,6 +263,12 @@ export class Auth {
   endSessions(...args: Parameters<Recorder['endSessions']>): Promise<string[]> {
     return this.recorder.endSessions(...args);
   }
+}
+
+/** What a refresh read and decided (see {@link Auth.refresh}). */
+interface Judged extends SessionWithUser {
+  readonly verdict: RefreshVerdict;
+  readonly rotation?: Rotation;
 }
 
 function badGrant(): LatchkeyError {

@@ -22,6 +22,11 @@ export async function withoutRepeatedUaChange(
   return same ? events.filter((e) => e !== change) : [...events];
 }
 
+/** Whether `events` hold a browser change that {@link withoutRepeatedUaChange} must check against the store. */
+export function hasUaChange(events: readonly Pick<NewEvent, 'type' | 'detail'>[]): boolean {
+  return events.some(isUaChange);
+}
+
 function isUaChange(event: Pick<NewEvent, 'type' | 'detail'>): boolean {
   return event.type === 'suspicious_refresh' && event.detail?.reason === 'user_agent';
 }

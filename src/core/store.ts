@@ -48,6 +48,19 @@ export interface UserPatch {
   readonly roles?: readonly string[];
 }
 
+/** A session with the user it belongs to: the refresh path's read. */
+export interface SessionWithUser {
+  readonly session: Session;
+  readonly user: UserRecord;
+}
+
+/** A rotation a refresh decided on: the arguments of {@link SessionStore.rotateSession} for one session. */
+export interface Rotation {
+  readonly fromCounter: number;
+  readonly update: RotationUpdate;
+  readonly events: readonly NewEvent[];
+}
+
 /** What a successful rotation writes besides advancing the counter. */
 export interface RotationUpdate {
   readonly at: number;
@@ -117,7 +130,19 @@ export interface SessionStore {
    * const found = await store.findSessionWithUser(sessionId)
    * if (found && found.user.disabledAt === null) rotate(found.session)
    */
-  findSessionWithUser(id: string): Promise<{ session: Session; user: UserRecord } | undefined>;
+  findSessionWithUser(id: string): Promise<SessionWithUser | undefined>;
+  /**
+   * A refresh in one call: reads the session with its user (as {@link findSessionWithUser}), asks
+   * `decide`, and makes the rotation it answers (as {@link rotateSession}, with the same guarantees).
+   * Resolves to whether it rotated; `false` when `decide` answered `undefined` or another caller
+   * rotated first. `decide` is synchronous and must not call the store: on SQLite the read, the
+   * decision and the write are one transaction; elsewhere they are a read and a conditional write.
+   * When `decide` throws, nothing is written and the call rejects with its error.
+   *
+   * @example
+   * const rotated = await store.refreshSession(sessionId, (found) => found && decideRotation(found))
+   */
+  refreshSession(id: string, decide: (found: SessionWithUser | undefined) => Rotation | undefined): Promise<boolean>;
   /**
    * The user's live sessions at `now`, most recently used first (`lastActiveAt` descending, then
    * id). Callers that pick by recency decide on `lastActiveAt` themselves (core/rules/) rather than

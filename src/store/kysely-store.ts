@@ -4,7 +4,7 @@ import { normalizeEmail, type SecurityEvent, type Session, type UserRecord } fro
 import { migrationProvider } from './migrations.ts';
 import { eventRow, sessionRow, toEvent, toSession, toSessionWithUser, toUser } from './rows.ts';
 import type { Database } from './schema.ts';
-import type { NewEvent, RotationUpdate, Store, StoredSigningKey, SweepLimits, UserPatch } from '../core/store.ts';
+import type { NewEvent, Rotation, RotationUpdate, SessionWithUser, Store, StoredSigningKey, SweepLimits, UserPatch } from '../core/store.ts';
 import type { AccountLink, LinkPurpose } from '../core/account-link.ts';
 import type { MailStatus, NewMail, OutboxMail } from '../core/mail-message.ts';
 import { linkQueries, mailQueries } from './mail-queries.ts';
@@ -119,7 +119,7 @@ export class KyselyStore implements Store {
     return row && toSession(row);
   }
 
-  async findSessionWithUser(id: string): Promise<{ session: Session; user: UserRecord } | undefined> {
+  async findSessionWithUser(id: string): Promise<SessionWithUser | undefined> {
     const row = await this.db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
@@ -152,6 +152,11 @@ export class KyselyStore implements Store {
       .orderBy('id')
       .execute();
     return rows.map(toSession);
+  }
+
+  async refreshSession(id: string, decide: (found: SessionWithUser | undefined) => Rotation | undefined): Promise<boolean> {
+    const rotation = decide(await this.findSessionWithUser(id));
+    return rotation !== undefined && this.rotateSession(id, rotation.fromCounter, rotation.update, rotation.events);
   }
 
   async rotateSession(id: string, fromCounter: number, update: RotationUpdate, events: readonly NewEvent[]): Promise<boolean> {

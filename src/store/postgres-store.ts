@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import type { NewEvent, RotationUpdate } from '../core/store.ts';
-import type { Session, UserRecord } from '../core/types.ts';
+import type { NewEvent, RotationUpdate, SessionWithUser } from '../core/store.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { eventRow, HOT_SQL, toSessionWithUser, type SessionWithUserRow } from './rows.ts';
 import type { Database } from './schema.ts';
@@ -35,7 +34,7 @@ export class PostgresStore extends KyselyStore {
     this.#pool = pool;
   }
 
-  override async findSessionWithUser(id: string): Promise<{ session: Session; user: UserRecord } | undefined> {
+  override async findSessionWithUser(id: string): Promise<SessionWithUser | undefined> {
     const { rows } = await this.#pool.query<SessionWithUserRow>({ name: 'latchkey_find_session_with_user', text: HOT_SQL.findSessionWithUser, values: [id] });
     return rows[0] ? toSessionWithUser(rows[0]) : undefined;
   }

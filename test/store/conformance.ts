@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RevokeReason } from '../../src/contract/index.ts';
 import type { Session, UserRecord } from '../../src/core/types.ts';
-import type { NewEvent, Store, StoredSigningKey } from '../../src/core/store.ts';
+import type { NewEvent, Rotation, SessionWithUser, Store, StoredSigningKey } from '../../src/core/store.ts';
 
 /** A store to test, opened on a database of its own. */
 export interface StoreUnderTest {
@@ -61,6 +61,14 @@ export function newSession(userId: string, overrides: Partial<Session> = {}): Se
 
 function event(userId: string, overrides: Partial<NewEvent> = {}): NewEvent {
   return { userId, type: 'login', at: NOW, sessionId: null, ip: '192.0.2.1', userAgent: 'ua', detail: null, ...overrides };
+}
+
+/**
+ * A refresh decision (`Store.refreshSession`) that makes `rotation` when the session it reads is at
+ * its `fromCounter`. It carries the rotation as data, so contenders in other threads can rebuild it.
+ */
+export function rotateIfAt(rotation: Rotation): ((found: SessionWithUser | undefined) => Rotation | undefined) & { readonly rotateIfAt: Rotation } {
+  return Object.assign((found: SessionWithUser | undefined) => (found?.session.counter === rotation.fromCounter ? rotation : undefined), { rotateIfAt: rotation });
 }
 
 function signingKey(createdAt: number, retiredAt: number | null = null): StoredSigningKey {
@@ -226,6 +234,41 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         expect(await store.rotateSession(randomUUID(), 0, update, [])).toBe(false);
       });
 
+      it('refreshes in one call: decide sees the session with its user, and the rotation it answers is made with its events', async () => {
+        const { user, session } = await userWithSession({ counter: 2 });
+        const update = { at: NOW + 60_000, lastIp: '198.51.100.8', expiresAt: NOW + 20 * DAY };
+        const refreshed = event(user.id, { type: 'refresh', sessionId: session.id, at: update.at });
+        const seen: unknown[] = [];
+        const rotated = await store.refreshSession(session.id, (found) => {
+          seen.push(found);
+          return { fromCounter: 2, update, events: [refreshed] };
+        });
+        expect(rotated).toBe(true);
+        expect(seen).toEqual([{ session, user: { ...user, credentialVersion: expect.any(Number) } }]);
+        expect(await store.findSession(session.id)).toEqual({ ...session, counter: 3, rotatedAt: update.at, lastActiveAt: update.at, lastIp: update.lastIp, expiresAt: update.expiresAt });
+        expect((await store.listEvents(user.id, 10)).map((e) => e.type)).toEqual(['refresh']);
+        // A rotation decided from a counter that is no longer the session's writes nothing.
+        expect(await store.refreshSession(session.id, () => ({ fromCounter: 2, update, events: [refreshed] }))).toBe(false);
+        expect((await store.findSession(session.id))?.counter).toBe(3);
+        expect(await store.listEvents(user.id, 10)).toHaveLength(1);
+      });
+
+      it('writes nothing in a refresh when decide answers nothing or throws, and shows it no unknown session', async () => {
+        const { user, session } = await userWithSession();
+        const update = { at: NOW + 1, lastIp: '192.0.2.9', expiresAt: NOW + DAY };
+        expect(await store.refreshSession(session.id, () => undefined)).toBe(false);
+        await expect(
+          store.refreshSession(session.id, () => {
+            throw new Error('the decision fails');
+          }),
+        ).rejects.toThrow('the decision fails');
+        expect(await store.findSession(session.id)).toEqual(session);
+        expect(await store.listEvents(user.id, 10)).toEqual([]);
+        let seen: unknown = 'not called';
+        expect(await store.refreshSession(randomUUID(), (found) => ((seen = found), { fromCounter: 0, update, events: [] }))).toBe(false);
+        expect(seen).toBeUndefined();
+      });
+
       it(`lets exactly one of ${RACERS} concurrent rotations from one counter win, on separate connections`, async () => {
         const { user, session } = await userWithSession({ counter: 7 });
         const stores = await racers();
@@ -243,6 +286,22 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         expect(after?.lastIp).toBe(`10.0.0.${winner}`);
         const events = await store.listEvents(user.id, 100);
         expect(events.map((e) => e.detail)).toEqual([{ racer: winner }]);
+      });
+
+      it(`lets exactly one of ${RACERS} concurrent refreshes of one token rotate, on separate connections`, async () => {
+        const { user, session } = await userWithSession({ counter: 5 });
+        const results = await Promise.all(
+          (await racers()).map((s, i) =>
+            s.refreshSession(
+              session.id,
+              rotateIfAt({ fromCounter: 5, update: { at: NOW + i + 1, lastIp: `10.0.1.${i}`, expiresAt: NOW + DAY }, events: [event(user.id, { type: 'refresh', sessionId: session.id, detail: { racer: i } })] }),
+            ),
+          ),
+        );
+        expect(results.filter((won) => won)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect(await store.findSession(session.id)).toMatchObject({ counter: 6, lastIp: `10.0.1.${winner}` });
+        expect((await store.listEvents(user.id, 100)).map((e) => e.detail)).toEqual([{ racer: winner }]);
       });
 
       it('revokes a session for exactly one of many concurrent callers', async () => {

@@ -8,7 +8,9 @@ const { openSqliteStore } = await import(workerData.storeModule);
 const store = await openSqliteStore(workerData.file);
 parentPort.on('message', async ({ id, method, args }) => {
   try {
-    parentPort.postMessage({ id, value: await store[method](...args) });
+    // A refresh decision arrives as its data (conformance.ts's rotateIfAt): rebuild the function.
+    const decided = args.map((a) => (a?.rotateIfAt ? (found) => (found?.session.counter === a.rotateIfAt.fromCounter ? a.rotateIfAt : undefined) : a));
+    parentPort.postMessage({ id, value: await store[method](...decided) });
   } catch (err) {
     parentPort.postMessage({ id, error: String(err) });
   }

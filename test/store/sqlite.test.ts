@@ -33,7 +33,8 @@ async function threadStore(file: string): Promise<{ store: Store; close(): Promi
       new Promise((resolve, reject) => {
         const id = next++;
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, method, args });
+        // A function cannot cross to the thread: a refresh decision goes as its data (see rotateIfAt).
+        worker.postMessage({ id, method, args: args.map((a) => (typeof a === 'function' && 'rotateIfAt' in a ? { rotateIfAt: a.rotateIfAt } : a)) });
       }),
   });
   return { store, close: async () => void (await worker.terminate()) };
