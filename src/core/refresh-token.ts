@@ -3,12 +3,15 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 const VERSION = 1;
 const UUID_BYTES = 16;
 const MAC_BYTES = 32;
-const LENGTH = 1 + UUID_BYTES + 4 + MAC_BYTES;
+const HEAD_BYTES = 1 + UUID_BYTES + 4;
+const LENGTH = HEAD_BYTES + MAC_BYTES;
 
 /** A refresh token taken apart. Only {@link RefreshTokenCodec.verify} says whether it is genuine. */
 export interface ParsedRefreshToken {
   readonly sessionId: string;
   readonly counter: number;
+  /** The bytes the MAC covers: version, session id, counter. */
+  readonly head: Buffer;
   readonly mac: Buffer;
 }
 
@@ -29,8 +32,13 @@ export class RefreshTokenCodec {
   }
 
   issue(sessionId: string, nonce: string, counter: number): string {
-    const head = encodeHead(sessionId, counter);
-    return Buffer.concat([head, this.mac(head, nonce)]).toString('base64url');
+    const token = Buffer.allocUnsafe(LENGTH); // every byte is written below
+    token.writeUInt8(VERSION, 0);
+    if (token.write(sessionId.replaceAll('-', ''), 1, UUID_BYTES, 'hex') !== UUID_BYTES) throw new TypeError('a session id is a UUID');
+    token.writeUInt32BE(counter, 1 + UUID_BYTES);
+    const head = token.subarray(0, HEAD_BYTES);
+    this.mac(head, nonce).copy(token, HEAD_BYTES);
+    return token.toString('base64url');
   }
 
   /** Takes a token apart; `undefined` for anything that is not shaped like one of ours. */
@@ -42,24 +50,17 @@ export class RefreshTokenCodec {
     return {
       sessionId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
       counter: bytes.readUInt32BE(1 + UUID_BYTES),
-      mac: bytes.subarray(1 + UUID_BYTES + 4),
+      head: bytes.subarray(0, HEAD_BYTES),
+      mac: bytes.subarray(HEAD_BYTES),
     };
   }
 
   /** Constant-time check that the token was minted by this server for this session's nonce. */
   verify(token: ParsedRefreshToken, nonce: string): boolean {
-    return timingSafeEqual(this.mac(encodeHead(token.sessionId, token.counter), nonce), token.mac);
+    return timingSafeEqual(this.mac(token.head, nonce), token.mac);
   }
 
   private mac(head: Buffer, nonce: string): Buffer {
     return createHmac('sha256', this.key).update(Buffer.from(nonce, 'base64url')).update(head).digest();
   }
-}
-
-function encodeHead(sessionId: string, counter: number): Buffer {
-  const head = Buffer.alloc(1 + UUID_BYTES + 4);
-  head.writeUInt8(VERSION, 0);
-  Buffer.from(sessionId.replaceAll('-', ''), 'hex').copy(head, 1);
-  head.writeUInt32BE(counter, 1 + UUID_BYTES);
-  return head;
 }

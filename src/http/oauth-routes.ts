@@ -1,3 +1,4 @@
+import { parse as parseQuery } from 'node:querystring';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenResponse } from '../contract/index.ts';
 import type { IssuedTokens } from '../core/token-issuer.ts';
@@ -153,13 +154,13 @@ export function oauthRoutes({ auth, verifyAccessToken, throttle, oauth, config }
 
 /** RFC 6749 §3.2 / appendix B: form-encoded parameters, each at most once. */
 function parseForm(body: string): Record<string, string> {
-  const params = new URLSearchParams(body);
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (seen.has(name)) throw fail('invalid_request', `The parameter ${name.slice(0, 40)} must not be repeated.`);
-    seen.add(name);
+  // node:querystring decodes as URLSearchParams does (`+`, percent escapes, bad escapes kept as they
+  // are) at a fraction of its cost, and gives a repeated name as an array.
+  const params = parseQuery(body, '&', '=', { maxKeys: 0 });
+  for (const name in params) {
+    if (Array.isArray(params[name])) throw fail('invalid_request', `The parameter ${name.slice(0, 40)} must not be repeated.`);
   }
-  return Object.fromEntries(params);
+  return params as Record<string, string>;
 }
 
 /** RFC 6749 §5.2: core errors answered by the {@link OAUTH_ERROR} table; bad parameters as the RFC says; the rest as everywhere. */

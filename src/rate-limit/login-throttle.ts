@@ -128,6 +128,7 @@ export class LoginThrottle {
 
 /** The rate-limit identity of a client IP: IPv4 as is, IPv6 by its /64 (one customer's usual allocation). */
 export function clientKey(ip: string): string {
+  if (!ip.includes(':')) return ip; // IPv4 (or no IP at all): no pattern to run
   const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (v4) return v4[1]!;
   if (!isIPv6(ip)) return ip;
