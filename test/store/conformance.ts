@@ -265,7 +265,11 @@ export function testStore(name: string, open: () => Promise<StoreUnderTest>): vo
         expect(await store.findSession(session.id)).toEqual(session);
         expect(await store.listEvents(user.id, 10)).toEqual([]);
         let seen: unknown = 'not called';
-        expect(await store.refreshSession(randomUUID(), (found) => ((seen = found), { fromCounter: 0, update, events: [] }))).toBe(false);
+        const decideUnknown = (found: SessionWithUser | undefined) => {
+          seen = found;
+          return { fromCounter: 0, update, events: [] };
+        };
+        expect(await store.refreshSession(randomUUID(), decideUnknown)).toBe(false);
         expect(seen).toBeUndefined();
       });
 
