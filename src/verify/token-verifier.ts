@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
 import { VerifyError, type VerifyErrorCode } from './errors.ts';
 import { REQUIRED, signatureCheck, verifyPlain, type SignatureCheck } from './plain-token.ts';
+import { VerifiedTokens, type Verified } from './verified-tokens.ts';
 
 export type AccessTokenAlg = 'ES256' | 'EdDSA' | 'RS256';
 export const ACCESS_TOKEN_ALGS: readonly AccessTokenAlg[] = ['ES256', 'EdDSA', 'RS256'];
@@ -56,14 +57,6 @@ export interface TokenVerifier {
   fromCache(token: string): VerifiedClaims | undefined;
 }
 
-/** A verified token as the cache keeps it. */
-interface Verified {
-  readonly token: string;
-  readonly claims: VerifiedClaims;
-  /** The `checkRevision` at which `check` last let it pass (-1: never). */
-  checked: number;
-}
-
 /** The claims of a verified token: deeply frozen, shared by every request that carries the same token. */
 export interface VerifiedClaims {
   readonly iss: string;
@@ -78,8 +71,6 @@ export interface VerifiedClaims {
   readonly [claim: string]: unknown;
 }
 
-/** The verified-token cache's key: this many characters from the end of the token (its signature). */
-const CACHE_KEY_CHARS = 16;
 const decodeHeader = createDecoder({ complete: true });
 /** A protected header, parsed once per distinct header text. */
 interface Header {
@@ -109,19 +100,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const expiryTolerance = (options.expiryTolerance ?? options.clockTolerance ?? 5) * 1000;
   const verifiers = new Map<KeyObject, (token: string) => VerifiedClaims>();
   const checks = new Map<KeyObject, SignatureCheck>();
-  // Verified tokens, oldest first out; checked against `now()` on every hit, so never served past
-  // `exp`. Keyed by the signature's last 16 characters (96 bits the issuer's key chose), the entry
-  // holding the whole text, which must be equal for a hit: a request's header is a new string every
-  // time, and V8 hashes the key on every lookup, so a short key is cheaper than the whole token.
-  const cacheSize = options.cacheSize ?? 10_000;
-  const verified = new Map<string, Verified>();
+  // Verified tokens, checked against `now()` on every hit, so never served past `exp`.
+  const verified = new VerifiedTokens(options.cacheSize ?? 10_000);
   // The header segment is the same for every token of one key: parse it once (bounded).
   const headers = new Map<string, Header>();
   let lastSegment = '';
   let lastHeader: Header | undefined;
-  const forget = (cacheKey: string, claims: VerifiedClaims) => {
-    if (verified.get(cacheKey)?.claims === claims) verified.delete(cacheKey);
-  };
 
   const verifierFor = (key: VerificationKey) => {
     let verify = verifiers.get(key.publicKey);
@@ -151,16 +135,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return check;
   };
 
-  const cached = (token: string, cacheKey: string) => {
-    const entry = verified.get(cacheKey);
-    return entry !== undefined && entry.token === token ? entry : undefined;
-  };
-  const keyOf = (token: string) => (token.length > CACHE_KEY_CHARS ? token.slice(-CACHE_KEY_CHARS) : token);
-
   const verify = async (token: string) => {
     if (typeof token !== 'string' || token.length > 8192) throw new VerifyError('malformed', 'not a JWT');
-    const cacheKey = keyOf(token);
-    let entry = cached(token, cacheKey);
+    let entry = verified.get(token);
     if (entry === undefined) {
       let claims: VerifiedClaims | undefined;
       const dot = token.indexOf('.');
@@ -199,21 +176,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
       // Frozen to the leaves: every request carrying this token gets this same object from the cache.
       deepFreeze(claims);
-      entry = { token, claims, checked: -1 };
-      if (cacheSize > 0) {
-        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-        verified.set(cacheKey, entry);
-      }
+      entry = verified.add(token, claims);
     }
-    return admit(entry, cacheKey);
+    return admit(entry);
   };
 
   /** The checks every call makes, cached token or fresh: the time claims, then `check`. */
-  const admit = (entry: Verified, cacheKey: string): VerifiedClaims => {
+  const admit = (entry: Verified): VerifiedClaims => {
     const { claims } = entry;
     const at = now();
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= at - expiryTolerance) {
-      forget(cacheKey, claims);
+      verified.forget(entry);
       throw new VerifyError('expired', 'the token has expired');
     }
     if (typeof claims.nbf === 'number' && claims.nbf * 1000 > at + tolerance) throw new VerifyError('not_yet_valid', 'the token is not valid yet');
@@ -225,7 +198,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         try {
           options.check(claims);
         } catch (err) {
-          if (err instanceof VerifyError && err.code === 'session_revoked') forget(cacheKey, claims);
+          if (err instanceof VerifyError && err.code === 'session_revoked') verified.forget(entry);
           throw err;
         }
         if (revision !== undefined) entry.checked = revision;
@@ -237,9 +210,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return Object.assign(verify, {
     fromCache(token: string): VerifiedClaims | undefined {
       if (typeof token !== 'string') return undefined;
-      const cacheKey = keyOf(token);
-      const entry = cached(token, cacheKey);
-      return entry && admit(entry, cacheKey);
+      const entry = verified.get(token);
+      return entry && admit(entry);
     },
   });
 }

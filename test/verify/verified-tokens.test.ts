@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { VerifiedClaims } from '../../src/verify/token-verifier.ts';
+import { VerifiedTokens } from '../../src/verify/verified-tokens.ts';
+
+/** A token-shaped text whose last 16 characters (the cache's key) are `tail`. */
+const token = (body: string, tail: string) => `header.${body}.${tail.padStart(16, 's')}`;
+const claims = (sub: string) => ({ sub }) as unknown as VerifiedClaims;
+
+describe('the verified-token cache', () => {
+  it('keeps at most its size, dropping the oldest first, however long it runs', () => {
+    const cache = new VerifiedTokens(3);
+    const tokens = Array.from({ length: 50 }, (_, i) => token(`p${i}`, `sig${i}`));
+    tokens.forEach((t, i) => cache.add(t, claims(`u${i}`)));
+    expect(tokens.filter((t) => cache.get(t) !== undefined)).toEqual(tokens.slice(-3));
+    expect(cache.get(tokens[49]!)?.claims).toEqual({ sub: 'u49' });
+  });
+
+  it('answers only for the exact text: another token with the same last 16 characters is a miss', () => {
+    const cache = new VerifiedTokens(10);
+    cache.add(token('genuine', 'same-signature'), claims('a'));
+    expect(cache.get(token('tampered', 'same-signature'))).toBeUndefined();
+    expect(cache.get(token('genuine', 'same-signature'))?.claims).toEqual({ sub: 'a' });
+  });
+
+  it('forgets an entry, and a token cached again afterwards outlives the slot of its earlier entry', () => {
+    const cache = new VerifiedTokens(2);
+    const a = token('a', 'sig-a');
+    const first = cache.add(a, claims('a1'));
+    cache.forget(first);
+    expect(cache.get(a)).toBeUndefined();
+    cache.add(a, claims('a2')); // the ring now holds a's old entry (oldest) and its new one
+    cache.add(token('b', 'sig-b'), claims('b')); // recycles the old entry's slot: a's new entry stays
+    expect(cache.get(a)?.claims).toEqual({ sub: 'a2' });
+    expect(cache.get(token('b', 'sig-b'))?.claims).toEqual({ sub: 'b' });
+  });
+
+  it('forgets nothing newer: forgetting a replaced entry keeps its replacement', () => {
+    const cache = new VerifiedTokens(5);
+    const t = token('t', 'sig-t');
+    const older = cache.add(t, claims('old'));
+    cache.add(t, claims('new'));
+    cache.forget(older);
+    expect(cache.get(t)?.claims).toEqual({ sub: 'new' });
+  });
+
+  it('caches nothing at size 0, yet hands out the entry', () => {
+    const cache = new VerifiedTokens(0);
+    const t = token('t', 'sig-t');
+    expect(cache.add(t, claims('x')).claims).toEqual({ sub: 'x' });
+    expect(cache.get(t)).toBeUndefined();
+  });
+});
