@@ -10,7 +10,7 @@ describe('the verified-token cache', () => {
   it('keeps at most its size, dropping the oldest first, however long it runs', () => {
     const cache = new VerifiedTokens(3);
     const tokens = Array.from({ length: 50 }, (_, i) => token(`p${i}`, `sig${i}`));
-    tokens.forEach((t, i) => cache.add(t, claims(`u${i}`)));
+    for (const [i, t] of tokens.entries()) cache.add(t, claims(`u${i}`));
     expect(tokens.filter((t) => cache.get(t) !== undefined)).toEqual(tokens.slice(-3));
     expect(cache.get(tokens[49]!)?.claims).toEqual({ sub: 'u49' });
   });
