@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import type { LoadedKey, SigningAlg } from '../src/core/key-ring.ts';
+import type { KeyRing, LoadedKey, SigningAlg } from '../src/core/key-ring.ts';
 import { judge, median, nowMs, processCpu, type Row, type Sizes } from './harness.ts';
 import { benchKeyRing, benchVerifier, mintTokens } from './keys.ts';
 
@@ -29,6 +29,7 @@ const BATCH = 200;
 /** Verify benchmark (1): fresh tokens (every call a cache miss) and repeated tokens (cache hits). */
 export async function benchVerify(sizes: Sizes, algs: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256']): Promise<Row[]> {
   const rows: Row[] = [];
+  const later: (() => Promise<void>)[] = [];
   for (const alg of algs) {
     const { ring, key } = await benchKeyRing(alg);
     const signStart = nowMs();
@@ -86,36 +87,11 @@ export async function benchVerify(sizes: Sizes, algs: readonly SigningAlg[] = ['
       note: `createVerifier of latchkey/verify, cache missed on every call (a new verifier per round); rates are per CPU-second of this process, ${ROUNDS} rounds of alternating batches of ${BATCH}; the ratio is the median over batch pairs (raw batch, then latchkey batch)`,
     });
 
-    // Fresh tokens against a verifier whose cache is full (a busy resource server): every call a
-    // miss that drops the oldest entry. One pass over the tokens, after as many others filled it.
-    const full = benchVerifier(key.jwk, { cacheSize: tokens.length });
-    for (const t of mintTokens(ring, tokens.length)) await full(t);
-    const fullPairs: number[] = [];
-    const fullCpu: number[] = [];
-    for (let at = 0; at < tokens.length; at += BATCH) {
-      const batch = tokens.slice(at, at + BATCH);
-      let c0 = processCpu();
-      for (const t of batch) raw(t);
-      const rawUs = (processCpu() - c0) / batch.length;
-      c0 = processCpu();
-      for (const t of batch) await full(t);
-      const fullUs = (processCpu() - c0) / batch.length;
-      fullCpu.push(fullUs);
-      if (rawUs > 0 && fullUs > 0) fullPairs.push(rawUs / fullUs);
-    }
-    const fullRatio = median(fullPairs);
-    rows.push({
-      section: 'verify',
-      name: `${alg} fresh token, full cache`,
-      value: 1e6 / median(fullCpu),
-      unit: 'verify/s',
-      baseline: rawRate,
-      ratio: fullRatio,
-      cpu: median(fullCpu),
-      cpuBaseline: median(rawCpu),
-      goal: '>= 0.85x raw',
-      met: judge(fullRatio, 0.85),
-      note: `the same, through one verifier whose cache (${tokens.length} tokens) was filled by other tokens first, so that every call also drops the oldest entry: a busy resource server's state; one pass of alternating batches`,
+    // Measured after every algorithm's other rows, so that its garbage (a full cache dropped) falls on none of them.
+    const rawCpuMedian = median(rawCpu);
+    later.push(async () => {
+      const row = await fullCacheRow(alg, ring, key, tokens, raw, rawCpuMedian);
+      rows.splice(rows.findIndex((r) => r.name === `${alg} fresh token`) + 1, 0, row);
     });
 
     // Repeated tokens: a realistic working set of 1,000 tokens (fewer in smoke), already verified once.
@@ -142,5 +118,42 @@ export async function benchVerify(sizes: Sizes, algs: readonly SigningAlg[] = ['
       met: judge(repeatedRatio, 10),
     });
   }
+  for (const run of later) await run();
   return rows;
+}
+
+/**
+ * Fresh tokens against a verifier whose cache is full (a busy resource server): every call a miss
+ * that drops the oldest entry. One pass over the tokens, after as many others filled the cache.
+ */
+async function fullCacheRow(alg: SigningAlg, ring: KeyRing, key: LoadedKey, tokens: readonly string[], raw: (token: string) => boolean, rawCpu: number): Promise<Row> {
+  const full = benchVerifier(key.jwk, { cacheSize: tokens.length });
+  for (const t of mintTokens(ring, tokens.length)) await full(t);
+  const pairs: number[] = [];
+  const cpu: number[] = [];
+  for (let at = 0; at < tokens.length; at += BATCH) {
+    const batch = tokens.slice(at, at + BATCH);
+    let c0 = processCpu();
+    for (const t of batch) raw(t);
+    const rawUs = (processCpu() - c0) / batch.length;
+    c0 = processCpu();
+    for (const t of batch) await full(t);
+    const fullUs = (processCpu() - c0) / batch.length;
+    cpu.push(fullUs);
+    if (rawUs > 0 && fullUs > 0) pairs.push(rawUs / fullUs);
+  }
+  const ratio = median(pairs);
+  return {
+    section: 'verify',
+    name: `${alg} fresh token, full cache`,
+    value: 1e6 / median(cpu),
+    unit: 'verify/s',
+    baseline: 1e6 / rawCpu,
+    ratio,
+    cpu: median(cpu),
+    cpuBaseline: rawCpu,
+    goal: '>= 0.85x raw',
+    met: judge(ratio, 0.85),
+    note: `the same, through one verifier whose cache (${tokens.length} tokens) was filled by other tokens first, so that every call also drops the oldest entry: a busy resource server's state; one pass of alternating batches, after every algorithm's other rows`,
+  };
 }
