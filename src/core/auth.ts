@@ -122,8 +122,8 @@ export class Auth {
     const { user, rotation } = read;
     let { session, verdict } = read;
     if (verdict.kind === 'rotate') {
-      if (rotated) {
-        this.recorder.told(rotation!.events);
+      if (rotated && rotation) {
+        this.recorder.told(rotation.events);
         return this.tokens.issue(user, { ...session, counter: session.counter + 1, expiresAt: verdict.expiresAt });
       }
       if (!rotation) {

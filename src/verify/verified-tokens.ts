@@ -30,8 +30,12 @@ export class VerifiedTokens {
   /** Entries in order of arrival; once full, `#oldest` is the slot the next one takes. */
   readonly #ring: Verified[] = [];
   #oldest = 0;
+  /** Whole entries, at least 0 (a fraction rounds down; `Infinity` keeps every token). */
+  readonly size: number;
 
-  constructor(readonly size: number) {}
+  constructor(size: number) {
+    this.size = size > 0 ? Math.floor(size) : 0;
+  }
 
   /** The entry for exactly this token, if it is cached. */
   get(token: string): Verified | undefined {

@@ -43,6 +43,13 @@ describe('the verified-token cache', () => {
     expect(cache.get(t)?.claims).toEqual({ sub: 'new' });
   });
 
+  it('takes a fractional size as whole entries', () => {
+    const cache = new VerifiedTokens(2.5);
+    const tokens = Array.from({ length: 7 }, (_, i) => token(`p${i}`, `sig${i}`));
+    for (const t of tokens) cache.add(t, claims(t));
+    expect(tokens.filter((t) => cache.get(t) !== undefined)).toEqual(tokens.slice(-2));
+  });
+
   it('caches nothing at size 0, yet hands out the entry', () => {
     const cache = new VerifiedTokens(0);
     const t = token('t', 'sig-t');
