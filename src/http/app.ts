@@ -6,6 +6,7 @@ import type { KeyRing } from '../core/key-ring.ts';
 import type { Store } from '../core/store.ts';
 import type { VerifiedClaims } from '../verify/token-verifier.ts';
 import { accountMailRoutes, type AccountMailServices } from './account-mail-routes.ts';
+import { deferredChildLogger } from './deferred-child-logger.ts';
 import { AccessLog, type AccessLineWriter } from './access-log.ts';
 import { accountRoutes } from './account-routes.ts';
 import { authRoutes } from './auth-routes.ts';
@@ -80,6 +81,7 @@ export const LOG_REDACTIONS = [
 export function serverOptions(config: Config, accessLines?: AccessLineWriter): FastifyServerOptions {
   return {
     logController: new AccessLog(accessLines),
+    childLoggerFactory: deferredChildLogger,
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     // Hostile-input limits: bodies 16 KiB (413), path parameters 200 chars (414), a whole request
     // 30 s to arrive (408); headers: Node's defaults, 16 KiB in all (431) and 60 s to arrive.
