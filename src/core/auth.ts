@@ -122,18 +122,16 @@ export class Auth {
     const { user, rotation } = read;
     let { session, verdict } = read;
     if (verdict.kind === 'rotate') {
-      if (rotated && rotation) {
-        this.recorder.told(rotation.events);
-        return this.tokens.issue(user, { ...session, counter: session.counter + 1, expiresAt: verdict.expiresAt });
-      }
+      let written = rotated ? rotation?.events : undefined;
       if (!rotation) {
         // A browser change logged under LATCHKEY_UA_CHANGE=log is recorded once: that needs a read first.
         const events = await withoutRepeatedUaChange(this.o.store, user.id, session.id, this.recorder.stamp(verdict.events, user.id, session, request));
         const update = { at: now, lastIp: request.ip, expiresAt: verdict.expiresAt };
-        if (await this.o.store.rotateSession(session.id, session.counter, update, events)) {
-          this.recorder.told(events);
-          return this.tokens.issue(user, { ...session, counter: session.counter + 1, expiresAt: verdict.expiresAt });
-        }
+        if (await this.o.store.rotateSession(session.id, session.counter, update, events)) written = events;
+      }
+      if (written) {
+        this.recorder.told(written);
+        return this.tokens.issue(user, { ...session, counter: session.counter + 1, expiresAt: verdict.expiresAt });
       }
       // Another request rotated this token first: this one is a replay of it.
       const current = await this.o.store.findSession(session.id);

@@ -97,7 +97,7 @@ export class AccessLog extends LogController {
 }
 
 /** Whether `log` writes lines of `level` (pino's `isLevelEnabled`; true for loggers without it). */
-function enabled(log: FastifyBaseLogger, level: string): boolean {
+export function enabled(log: FastifyBaseLogger, level: string): boolean {
   const { isLevelEnabled } = log as { isLevelEnabled?: (level: string) => boolean };
   return isLevelEnabled === undefined || isLevelEnabled.call(log, level);
 }

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { enabled } from './access-log.ts';
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 type LogArgs = Parameters<FastifyBaseLogger['info']>;
@@ -40,8 +41,7 @@ class DeferredChild {
 
   /** pino's `isLevelEnabled`; true for a logger without it. */
   isLevelEnabled(level: string): boolean {
-    const log = (this.#made ?? this.#parent) as { isLevelEnabled?: (level: string) => boolean };
-    return log.isLevelEnabled === undefined || log.isLevelEnabled(level);
+    return enabled(this.#made ?? this.#parent, level);
   }
 
   child(...args: ChildArgs): FastifyBaseLogger {
