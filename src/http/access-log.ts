@@ -18,6 +18,9 @@ export interface AccessLine {
 /** Writes one access line. */
 export type AccessLineWriter = (line: AccessLine) => void;
 
+/** Text JSON writes as it is between quotes (what a request id that passed `SAFE_REQUEST_ID` is made of). */
+const PLAIN_TEXT = /^[A-Za-z0-9._:-]*$/;
+
 /**
  * The access line as pino writes it for a logger of pino's default shape (numeric `level`, `time`
  * in epoch ms, `pid` and `hostname` as the base bindings, `msg` last), built without pino and
@@ -25,16 +28,38 @@ export type AccessLineWriter = (line: AccessLine) => void;
  * writes. Through pino it cost ~6 µs of a ~40 µs request on a server (pino's shared code meets a
  * new child logger per request there and runs its slow, generic paths); this way ~0.3 µs.
  *
+ * A route's `"method":…,"route":…` text is made once per method and route pattern (a bounded set)
+ * and a request id of plain characters is quoted as it is: per line, only the numbers and the id
+ * are new text.
+ *
  * @example
  * const lines = pinoShapedAccessLines((text) => destination.write(text))
  * lines({ reqId: 'a1', method: 'GET', route: '/healthz', status: 200, responseTime: 0.4 })
  */
 export function pinoShapedAccessLines(write: (text: string) => void): AccessLineWriter {
-  const base = `"pid":${process.pid},"hostname":${JSON.stringify(os.hostname())}`;
+  const base = `,"pid":${process.pid},"hostname":${JSON.stringify(os.hostname())}`;
   const text = (value: string | undefined, name: string) => (value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`);
+  const quoted = (value: string) => (PLAIN_TEXT.test(value) ? `"${value}"` : JSON.stringify(value));
+  // route pattern -> method -> its text; patterns are the app's own, methods the HTTP parser's few
+  const routes = new Map<string, Map<string, string>>();
+  const where = (method: string | undefined, route: string | undefined, url: string | undefined): string => {
+    if (route === undefined || method === undefined || url !== undefined) return text(method, 'method') + text(route, 'route') + text(url, 'url');
+    let methods = routes.get(route);
+    if (methods === undefined) {
+      if (routes.size >= 1000) routes.clear();
+      methods = new Map();
+      routes.set(route, methods);
+    }
+    let known = methods.get(method);
+    if (known === undefined) {
+      known = text(method, 'method') + text(route, 'route');
+      methods.set(method, known);
+    }
+    return known;
+  };
   return (line) =>
     write(
-      `{"level":30,"time":${Date.now()},${base}${text(line.reqId, 'reqId')}${text(line.method, 'method')}${text(line.route, 'route')}${text(line.url, 'url')},"status":${line.status},"responseTime":${line.responseTime},"msg":"request completed"}\n`,
+      `{"level":30,"time":${Date.now()}${base}${line.reqId === undefined ? '' : `,"reqId":${quoted(line.reqId)}`}${where(line.method, line.route, line.url)},"status":${line.status},"responseTime":${line.responseTime},"msg":"request completed"}\n`,
     );
 }
 

@@ -12,6 +12,7 @@ describe('the access line written without pino', () => {
   const cases: [string, AccessLine][] = [
     ['a matched route', { reqId: '0b7c1e52-8c1f-4f5e-9d7a-3c2b1a0f9e8d', method: 'GET', route: '/healthz', status: 200, responseTime: 0.41273 }],
     ['a route with a parameter', { reqId: 'edge-7f3a.b2:19', method: 'DELETE', route: '/auth/sessions/:id', status: 204, responseTime: 12 }],
+    ['a request id JSON must escape', { reqId: 'id "quoted" \\ \u0007', method: 'GET', route: '/healthz', status: 200, responseTime: 3 }],
     ['no route: the URL, with what JSON must escape', { reqId: 'r1', method: 'GET', url: '/nowhere/"quoted"\\back\u2028é?token=[redacted]', status: 404, responseTime: 1.5e-7 }],
   ];
 
@@ -22,6 +23,24 @@ describe('the access line written without pino', () => {
     pinoShapedAccessLines((text) => (ours += text))(fields);
     expect(withoutTime(ours)).toBe(withoutTime(fromPino));
     expect(JSON.parse(ours).time).toBeCloseTo(Date.now(), -4);
+  });
+
+  it('names each line\'s own method and route, whatever lines one writer wrote before', () => {
+    const sequence: AccessLine[] = [
+      { reqId: 'a', method: 'GET', route: '/auth/sessions', status: 200, responseTime: 1 },
+      { reqId: 'b', method: 'DELETE', route: '/auth/sessions', status: 204, responseTime: 2 },
+      { reqId: 'c', method: 'GET', route: '/healthz', status: 200, responseTime: 3 },
+      { reqId: 'd', method: 'GET', url: '/auth/sessions', status: 404, responseTime: 4 },
+      { reqId: 'e', method: 'DELETE', route: '/auth/sessions', status: 204, responseTime: 5 },
+      { reqId: 'f', method: 'GET', route: '/auth/sessions', status: 401, responseTime: 6 },
+    ];
+    const ours: string[] = [];
+    const write = pinoShapedAccessLines((text) => ours.push(text));
+    for (const fields of sequence) write(fields);
+    const fromPino: string[] = [];
+    const log = pino({ level: 'info' }, { write: (text: string) => fromPino.push(text) });
+    for (const fields of sequence) log.info(fields, 'request completed');
+    expect(ours.map(withoutTime)).toEqual(fromPino.map(withoutTime));
   });
 });
 
