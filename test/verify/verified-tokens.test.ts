@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { VerifiedClaims } from '../../src/verify/token-verifier.ts';
 import { VerifiedTokens } from '../../src/verify/verified-tokens.ts';
 
-/** A token-shaped text whose last 16 characters (the cache's key) are `tail`. */
+/** A token-shaped text ending in `tail` (the cache keys on the last characters). */
 const token = (body: string, tail: string) => `header.${body}.${tail.padStart(16, 's')}`;
 const claims = (sub: string) => ({ sub }) as unknown as VerifiedClaims;
 
@@ -15,11 +15,24 @@ describe('the verified-token cache', () => {
     expect(cache.get(tokens[49]!)?.claims).toEqual({ sub: 'u49' });
   });
 
-  it('answers only for the exact text: another token with the same last 16 characters is a miss', () => {
+  it('answers only for the exact text: another token with the same last characters is a miss', () => {
     const cache = new VerifiedTokens(10);
     cache.add(token('genuine', 'same-signature'), claims('a'));
     expect(cache.get(token('tampered', 'same-signature'))).toBeUndefined();
     expect(cache.get(token('genuine', 'same-signature'))?.claims).toEqual({ sub: 'a' });
+  });
+
+  it('keeps the later of two tokens that end alike, and dropping the earlier one as the oldest leaves it', () => {
+    const cache = new VerifiedTokens(3);
+    const earlier = token('one', 'shared-tail');
+    const later = token('two', 'shared-tail');
+    cache.add(earlier, claims('one'));
+    cache.add(later, claims('two'));
+    expect(cache.get(earlier)).toBeUndefined(); // verified again if it comes back
+    cache.add(token('x', 'sig-x'), claims('x'));
+    cache.add(token('y', 'sig-y'), claims('y')); // the ring drops the earlier entry: not the later one
+    expect(cache.get(later)?.claims).toEqual({ sub: 'two' });
+    expect(cache.get(token('x', 'sig-x'))?.claims).toEqual({ sub: 'x' });
   });
 
   it('forgets an entry, and a token cached again afterwards outlives the slot of its earlier entry', () => {
