@@ -14,11 +14,14 @@ export interface Verified {
  * Keyed by a 30-bit hash of the signature's last six characters (32 bits the issuer's key chose: the
  * last character holds 2), each entry holding the whole text, which must be equal for a hit: a
  * request's header is a new string every time, and V8 hashes a string key on every lookup, where a
- * small integer is its own hash and needs no slice of the token (1-1.5 µs less per fresh token).
- * Two tokens of one key are rare (about one pair among 46,000 tokens); the later one then takes the
- * place, and the earlier is verified again if it comes back. The order of arrival is kept in a ring
- * of `size` slots, so that dropping the oldest entry of a full cache costs the same whatever came before: a `Map`'s own iterator, asked for its first entry, walks past every
- * entry deleted before it, which made each fresh token of a busy verifier cost more than its check.
+ * small integer is its own hash and needs no slice of the token (1.5-2 µs less per fresh token on a
+ * slow machine). Two tokens of one key are rare (about one pair among 46,000 tokens); the later one
+ * then takes the place, and the earlier is verified again if it comes back.
+ *
+ * The order of arrival is kept in a ring of `size` slots, so that dropping the oldest entry of a
+ * full cache costs the same whatever came before: a `Map`'s own iterator, asked for its first
+ * entry, walks past every entry deleted before it, which made each fresh token of a busy verifier
+ * cost more than its check.
  *
  * @example
  * const cache = new VerifiedTokens(10_000)
