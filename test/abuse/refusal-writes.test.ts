@@ -9,6 +9,9 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 
+/** Store calls made on timers, not by requests: the key ring's re-read, the mail sender's poll and sweeps. */
+const BACKGROUND = new Set(['listSigningKeys', 'claimMail', 'finishMail', 'sweepMail', 'sweepLinks']);
+
 /** Every store call made while `counting` is on, by method name. */
 function countingStore(store: Store, calls: string[], counting: { on: boolean }): Store {
   const wrap = (target: Store): Store =>
@@ -75,8 +78,9 @@ describe('refused logins', () => {
     expect(new Set(refusals.map((r) => r.status))).toEqual(new Set([429]));
     await new Promise((resolve) => setTimeout(resolve, 50)); // let any deferred write land before counting
     expect(rows('login_failed')).toBe(6); // five wrong passwords + one "throttled" for the whole window
-    // (the key ring re-reads its keys every 5 s whatever happens: that timer is not the refusals' work)
-    expect(calls.filter((name) => name !== 'listSigningKeys')).toEqual([]);
+    // (timers run whatever happens: the key ring re-reads its keys every 5 s, the mail sender polls its
+    // outbox and sweeps it; on a slow machine one of them can fall inside the window: not the refusals' work)
+    expect(calls.filter((name) => !BACKGROUND.has(name))).toEqual([]);
 
     // An unknown e-mail's refusals look the same from outside and write nothing.
     const ghost = uniqueEmail('ghost');
