@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { redactUrl } from './log-serializers.ts';
+import { SAFE_REQUEST_ID } from './observability.ts';
 
 /** The fields of one access line (`request completed`). */
 export interface AccessLine {
@@ -17,9 +18,6 @@ export interface AccessLine {
 
 /** Writes one access line. */
 export type AccessLineWriter = (line: AccessLine) => void;
-
-/** Text JSON writes as it is between quotes (what a request id that passed `SAFE_REQUEST_ID` is made of). */
-const PLAIN_TEXT = /^[A-Za-z0-9._:-]*$/;
 
 /**
  * The access line as pino writes it for a logger of pino's default shape (numeric `level`, `time`
@@ -39,7 +37,8 @@ const PLAIN_TEXT = /^[A-Za-z0-9._:-]*$/;
 export function pinoShapedAccessLines(write: (text: string) => void): AccessLineWriter {
   const base = `,"pid":${process.pid},"hostname":${JSON.stringify(os.hostname())}`;
   const text = (value: string | undefined, name: string) => (value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`);
-  const quoted = (value: string) => (PLAIN_TEXT.test(value) ? `"${value}"` : JSON.stringify(value));
+  // an id that passed SAFE_REQUEST_ID (or a generated UUID) holds nothing JSON escapes
+  const quoted = (value: string) => (SAFE_REQUEST_ID.test(value) ? `"${value}"` : JSON.stringify(value));
   // route pattern -> method -> its text; patterns are the app's own, methods the HTTP parser's few
   const routes = new Map<string, Map<string, string>>();
   const where = (method: string | undefined, route: string | undefined, url: string | undefined): string => {
