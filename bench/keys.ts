@@ -28,11 +28,24 @@ export async function benchKeyRing(alg: SigningAlg): Promise<{ ring: KeyRing; ke
   return { ring, key: ring.signingKey() };
 }
 
-/** `count` distinct live access tokens with the claims latchkey puts in them. */
+/**
+ * `count` distinct live access tokens with the claims latchkey puts in them (src/core/token-issuer.ts):
+ * user and session ids are UUIDs, `email_verified` is always there; no roles (most users have none).
+ */
 export function mintTokens(ring: KeyRing, count: number, ttlSeconds = 900): string[] {
   const iat = Math.floor(Date.now() / 1000);
+  const users = Array.from({ length: Math.min(count, 997) }, () => randomUUID());
   return Array.from({ length: count }, (_, i) =>
-    ring.sign({ iss: ISSUER, sub: `user-${i % 997}`, aud: AUDIENCE, iat, exp: iat + ttlSeconds, jti: randomUUID(), sid: randomUUID() }),
+    ring.sign({
+      iss: ISSUER,
+      sub: users[i % users.length],
+      aud: AUDIENCE,
+      iat,
+      exp: iat + ttlSeconds,
+      jti: randomUUID(),
+      sid: randomUUID(),
+      email_verified: true,
+    }),
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VerifiedClaims } from '../../src/verify/token-verifier.ts';
-import { VerifiedTokens } from '../../src/verify/verified-tokens.ts';
+import { type Verified, VerifiedTokens } from '../../src/verify/verified-tokens.ts';
 
 /** A token-shaped text ending in `tail` (the cache keys on the last characters). */
 const token = (body: string, tail: string) => `header.${body}.${tail.padStart(16, 's')}`;
@@ -68,5 +68,45 @@ describe('the verified-token cache', () => {
     const t = token('t', 'sig-t');
     expect(cache.add(t, claims('x')).claims).toEqual({ sub: 'x' });
     expect(cache.get(t)).toBeUndefined();
+  });
+
+  it('agrees with a plain map of the same rules over a long run of adds, repeats and forgets', () => {
+    // A small cache (a table of 64 to 256 slots) and thousands of operations: runs of neighbouring
+    // keys form, wrap around the table's end, and are cut by forgets and by the oldest leaving.
+    let seed = 17;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const tail = (t: string) => t.slice(-6);
+    const cache = new VerifiedTokens(100);
+    const model = new Map<string, Verified>();
+    const ring: Verified[] = [];
+    const seen: string[] = [];
+    const modelForget = (entry: Verified) => {
+      if (model.get(tail(entry.token)) === entry) model.delete(tail(entry.token));
+    };
+    for (let step = 0; step < 20_000; step++) {
+      const roll = random();
+      if (roll < 0.6 || seen.length === 0) {
+        const t = roll < 0.45 || seen.length === 0 ? token(`p${step}`, `s${(random() * 1e9) | 0}`) : seen[(random() * seen.length) | 0]!;
+        seen.push(t);
+        const entry = cache.add(t, claims(t));
+        if (ring.length === 100) modelForget(ring.shift()!);
+        ring.push(entry);
+        model.set(tail(t), entry);
+      } else if (roll < 0.75) {
+        const entry = ring[(random() * ring.length) | 0]!;
+        cache.forget(entry);
+        modelForget(entry);
+      }
+      const probe = seen[(random() * seen.length) | 0]!;
+      const expected = model.get(tail(probe));
+      expect(cache.get(probe)).toBe(expected?.token === probe ? expected : undefined);
+    }
+    for (const t of seen) {
+      const expected = model.get(tail(t));
+      expect(cache.get(t)).toBe(expected?.token === t ? expected : undefined);
+    }
   });
 });
