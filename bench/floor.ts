@@ -16,7 +16,7 @@ const GOAL = 0.9;
  * in alternating rounds (which goes first alternates too); rates, latencies and CPU are medians of
  * the rounds, the ratio is the median of each round's pair (on a shared machine a whole round can
  * run at half speed; the pair in it shares the slowdown). 27 rounds of ~0.3 s each way: with 9 of
- * ~0.9 s, whole-run medians of one code ranged 0.79-1.04x; with these, 0.86-0.90x.
+ * ~0.9 s, whole-run medians of one code ranged 0.79-1.04x; with these, 0.86-0.95x.
  */
 export async function benchFloor(sizes: Sizes): Promise<Row[]> {
   const dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-floor-')));
