@@ -8,10 +8,10 @@ import { newAccount, type NewAccount } from './new-account.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { SessionPolicy } from './policy.ts';
 import type { ParsedRefreshToken, RefreshTokenCodec } from './refresh-token.ts';
-import { Recorder } from './recorder.ts';
+import { Recorder, type EventObserver } from './recorder.ts';
 import { refreshVerdict, type RefreshVerdict } from './rules/refresh-verdict.ts';
 import { startSession } from './session-start.ts';
-import type { NewEvent, Rotation, SessionWithUser, Store } from './store.ts';
+import type { Rotation, SessionWithUser, Store } from './store.ts';
 import { TokenIssuer, type IssuedTokens } from './token-issuer.ts';
 import { isLive, normalizeEmail, publicUser, type RequestContext, type SecurityEvent, type Session, type User } from './types.ts';
 
@@ -26,8 +26,8 @@ export interface AuthOptions {
   readonly audience: string;
   /** `LATCHKEY_REQUIRE_VERIFIED_EMAIL`: logins before the address is verified get `email_not_verified`. */
   readonly requireVerifiedEmail?: boolean;
-  /** Told of every event after it is stored (logs, metrics). Must not throw. */
-  readonly onEvents?: (events: readonly NewEvent[]) => void;
+  /** Told of every event after it is stored, with the request that caused it (logs, metrics). Must not throw. */
+  readonly onEvents?: EventObserver;
 }
 
 /** The app and scope of a session started by an OAuth code exchange (src/oauth/). */
@@ -57,7 +57,7 @@ export class Auth {
   async register(input: NewAccount, request: RequestContext): Promise<User> {
     const user = await newAccount(input, this.o.passwords, this.o.clock);
     if (!(await this.o.store.createUser(user))) throw fail('email_taken', 'An account with this e-mail address exists already.');
-    await this.recorder.record([this.recorder.event('registered', user.id, null, request)]);
+    await this.recorder.record([this.recorder.event('registered', user.id, null, request)], request);
     return publicUser(user);
   }
 
@@ -73,7 +73,7 @@ export class Auth {
       throw badCredentials();
     }
     if (!(await this.o.passwords.verify(user.passwordHash, input.password)) || user.disabledAt !== null) {
-      await this.recorder.record([this.recorder.event('login_failed', user.id, null, request, user.disabledAt ? { reason: 'disabled' } : null)]);
+      await this.recorder.record([this.recorder.event('login_failed', user.id, null, request, user.disabledAt ? { reason: 'disabled' } : null)], request);
       throw badCredentials();
     }
     if (this.o.requireVerifiedEmail && !user.emailVerifiedAt) {
@@ -99,7 +99,7 @@ export class Auth {
   /** Records a refused login for an existing account (e.g. throttled); unknown e-mails leave no trace. */
   async recordLoginFailure(email: string, request: RequestContext, reason: string): Promise<void> {
     const user = await this.o.store.findUserByEmail(normalizeEmail(email));
-    if (user) await this.recorder.record([this.recorder.event('login_failed', user.id, null, request, { reason })]);
+    if (user) await this.recorder.record([this.recorder.event('login_failed', user.id, null, request, { reason })], request);
   }
 
   /**
@@ -130,7 +130,7 @@ export class Auth {
         if (await this.o.store.rotateSession(session.id, session.counter, update, events)) written = events;
       }
       if (written) {
-        this.recorder.told(written);
+        this.recorder.told(written, request);
         return this.tokens.issue(user, { ...session, counter: session.counter + 1, expiresAt: verdict.expiresAt });
       }
       // Another request rotated this token first: this one is a replay of it.
@@ -143,7 +143,7 @@ export class Auth {
       // The grace answer leaves a trace (refresh_grace with the IP, the IP policy's events) and moves the last IP.
       const events = await withoutRepeatedUaChange(this.o.store, user.id, session.id, this.recorder.stamp(verdict.events, user.id, session, request));
       await this.o.store.noteSessionUse(session.id, { at: now, lastIp: request.ip }, events);
-      this.recorder.told(events);
+      this.recorder.told(events, request);
       return this.tokens.issue(user, session);
     }
     if (verdict.kind !== 'rotate') {
@@ -184,7 +184,7 @@ export class Auth {
       await store.insertEvents(events);
       return events;
     });
-    this.recorder.told(revoked);
+    this.recorder.told(revoked, request);
   }
 
   /**

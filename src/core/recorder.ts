@@ -10,6 +10,13 @@ import type { Device, RequestContext, Session } from './types.ts';
 export type SessionRef = Pick<Session, 'id'> & { readonly device?: Device };
 
 /**
+ * Told of events once they are stored, with the request that caused them (`null`: an operator or
+ * the system). The request is the very object the caller handed the core, so an observer can tie
+ * the events to what it knows of that request (its log line, its outcome). Must not throw.
+ */
+export type EventObserver = (events: readonly NewEvent[], request: RequestContext | null) => void;
+
+/**
  * Writes what the core decided: security events, and sessions ended with their `session_revoked`
  * events. Every event it stores is then handed to `onEvents` (logs, metrics).
  *
@@ -21,7 +28,7 @@ export class Recorder {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly onEvents: (events: readonly NewEvent[]) => void = () => {},
+    private readonly onEvents: EventObserver = () => {},
   ) {}
 
   /** An event of `userId` at the clock's now, from `request` (`null`: an operator or the system). */
@@ -40,15 +47,15 @@ export class Recorder {
     return events.map((e) => this.event(e.type, userId, session, request, e.detail));
   }
 
-  /** Stores `events` and tells `onEvents`. */
-  async record(events: readonly NewEvent[]): Promise<void> {
+  /** Stores `events`, caused by `request`, and tells `onEvents`. */
+  async record(events: readonly NewEvent[], request: RequestContext | null): Promise<void> {
     await this.store.insertEvents(events);
-    this.told(events);
+    this.told(events, request);
   }
 
   /** Tells `onEvents` of events stored elsewhere (a rotation, a committed transaction). */
-  told(events: readonly NewEvent[]): void {
-    this.onEvents(events);
+  told(events: readonly NewEvent[], request: RequestContext | null): void {
+    this.onEvents(events, request);
   }
 
   /**
@@ -69,7 +76,7 @@ export class Recorder {
       await store.insertEvents(all);
       return { revoked, all };
     });
-    this.told(written.all);
+    this.told(written.all, request);
     return written.revoked;
   }
 }

@@ -62,6 +62,6 @@ export async function startSession(
     await store.insertEvents(events);
     return events;
   });
-  recorder.told(events);
+  recorder.told(events, request);
   return session;
 }

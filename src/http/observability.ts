@@ -1,11 +1,12 @@
 import { sessionDeviceOf } from '../core/event-device.ts';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { EventType } from '../contract/index.ts';
 import { loginOutcome, refreshOutcome, type LatchkeyMetrics } from '../server/metrics.ts';
 import type { NewEvent } from '../core/store.ts';
+import type { RequestContext } from '../core/types.ts';
+import { requestOf } from './request-context.ts';
 
 /** An incoming `X-Request-Id` is kept only when it is a short token of safe characters. */
 export const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -22,14 +23,8 @@ export function requestId(req: IncomingMessage): string {
   return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** What one request has seen so far: the security events the core recorded while answering it. */
-interface RequestScope {
-  readonly request: FastifyRequest;
-  readonly events: Set<EventType>;
-}
-
-const scopes = new AsyncLocalStorage<RequestScope>();
-const scopeOf = new WeakMap<FastifyRequest, RequestScope>();
+/** The types of the security events the core recorded while answering each request. */
+const eventsSeen = new WeakMap<FastifyRequest, Set<EventType>>();
 
 /**
  * Receives every security event the core stores (`AuthOptions.onEvents`): writes one log line per
@@ -47,12 +42,13 @@ export class SecurityEventSink {
 
   constructor(private readonly metrics?: LatchkeyMetrics) {}
 
-  readonly onEvents = (events: readonly NewEvent[]): void => {
+  readonly onEvents = (events: readonly NewEvent[], context: RequestContext | null): void => {
     try {
-      const scope = scopes.getStore();
-      const log = scope?.request.log ?? this.logger;
+      const request = requestOf(context);
+      const log = request?.log ?? this.logger;
+      const seen = request && seenBy(request);
       for (const event of events) {
-        scope?.events.add(event.type);
+        seen?.add(event.type);
         const { device, detail } = sessionDeviceOf(event.detail);
         const line = {
           securityEvent: {
@@ -82,15 +78,7 @@ export class SecurityEventSink {
 export function installObservability(app: FastifyInstance, metrics?: LatchkeyMetrics): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    const scope: RequestScope = { request, events: new Set() };
-    scopeOf.set(request, scope);
-    scopes.run(scope, done);
-  });
-  // Body parsing continues in the socket's async context: enter the request's scope again.
-  app.addHook('preValidation', (request, _reply, done) => {
-    const scope = scopeOf.get(request);
-    if (scope) scopes.run(scope, done);
-    else done();
+    done();
   });
   if (!metrics) return;
   const prefix = app.prefix; // where latchkey is mounted: '' on its own server
@@ -102,13 +90,19 @@ export function installObservability(app: FastifyInstance, metrics?: LatchkeyMet
     if (status < 500) {
       const kind = requestKind(request.method, route.startsWith(prefix) ? route.slice(prefix.length) : route, request.body);
       if (kind === 'login') metrics.countLogin(loginOutcome(status));
-      else if (kind === 'refresh' && status !== 429) metrics.countRefresh(refreshOutcome(status, scopeOf.get(request)?.events ?? NO_EVENTS));
+      else if (kind === 'refresh' && status !== 429) metrics.countRefresh(refreshOutcome(status, eventsSeen.get(request) ?? NO_EVENTS));
     }
     done();
   });
 }
 
 const NO_EVENTS: ReadonlySet<EventType> = new Set();
+
+function seenBy(request: FastifyRequest): Set<EventType> {
+  const seen = eventsSeen.get(request) ?? new Set<EventType>();
+  eventsSeen.set(request, seen);
+  return seen;
+}
 
 function requestKind(method: string, route: string, body: unknown): 'login' | 'refresh' | undefined {
   if (method !== 'POST') return undefined;

@@ -101,8 +101,8 @@ export async function createLatchkey(config: Config, options: LatchkeyOptions = 
     issuer: config.issuer,
     audience: config.audience,
     requireVerifiedEmail: config.mail.requireVerifiedEmail,
-    onEvents: (written) => {
-      events.onEvents(written);
+    onEvents: (written, request) => {
+      events.onEvents(written, request);
       delivery?.wake(written);
     },
   });

@@ -74,6 +74,18 @@ describe('log lines', () => {
     expect(lines.find((l) => l.securityEvent.type === 'session_revoked')?.securityEvent.detail).toEqual({ reason: 'refresh_token_reuse' });
   });
 
+  it('tie each security event to the request that caused it when several run at once', async () => {
+    const emails = ['ana@example.com', 'ben@example.com', 'cai@example.com', 'dee@example.com'];
+    const clients = emails.map(() => new BrowserClient(url));
+    const ids = await Promise.all(emails.map(async (email, i) => (await clients[i]!.register(email, PASSWORD)).body.user.id as string));
+    const logins = await Promise.all(emails.map((email, i) => clients[i]!.login(email, PASSWORD)));
+    logins.forEach((login, i) => {
+      const events = server.lines.filter((l) => l.securityEvent && l.reqId === login.headers.get('x-request-id')).map((l) => l.securityEvent);
+      expect(events.map((e) => e.type).sort()).toEqual(['login', 'new_device']);
+      for (const event of events) expect(event).toMatchObject({ userId: ids[i], sessionId: login.body.session_id });
+    });
+  });
+
   it('never contain a password, an access token, a refresh token or a cookie', async () => {
     const client = new BrowserClient(url);
     await client.register('max@example.com', PASSWORD);
