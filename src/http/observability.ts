@@ -28,8 +28,10 @@ const eventsSeen = new WeakMap<FastifyRequest, Set<EventType>>();
 
 /**
  * Receives every security event the core stores (`AuthOptions.onEvents`): writes one log line per
- * event (on the request's logger when there is a request, so the line carries its `reqId`) and
- * counts it. Log lines hold the type, user, session, IP and detail: never a token.
+ * event and counts it. The core names the request context it was given with the events; when that
+ * context was made by `requestContext(request)`, the line goes to that request's logger (so it carries
+ * its `reqId`) and the request's outcome metric sees the events. No async context is involved.
+ * Log lines hold the type, user, session, IP and detail: never a token.
  *
  * @example
  * const sink = new SecurityEventSink(metrics)
@@ -46,7 +48,7 @@ export class SecurityEventSink {
     try {
       const request = requestOf(context);
       const log = request?.log ?? this.logger;
-      const seen = request && seenBy(request);
+      const seen = this.metrics && request ? seenBy(request) : undefined; // read only by the metrics
       for (const event of events) {
         seen?.add(event.type);
         const { device, detail } = sessionDeviceOf(event.detail);
