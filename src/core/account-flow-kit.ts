@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewEvent, Store } from './store.ts';
 import type { AccountLink, LinkPurpose, LinkTokenCodec } from './account-link.ts';
+import type { Auth } from './auth.ts';
 import type { Clock } from './clock.ts';
 import { fail, type LatchkeyError } from './errors.ts';
 import type { EventDetail, EventType } from '../contract/index.ts';
@@ -11,6 +12,8 @@ export interface FlowDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly links: LinkTokenCodec;
+  /** Told of the events a flow stored (logs, metrics, delivery), once they are committed. */
+  readonly auth: Pick<Auth, 'told'>;
 }
 
 /** A security event of `type` from `request` (null: an operator) at the clock's now. */

@@ -8,7 +8,7 @@ import { normalizeEmail, type UserRecord } from './types.ts';
 
 export interface AccountOperatorDeps extends FlowDeps {
   readonly passwords: PasswordHasher;
-  readonly auth: Pick<Auth, 'endSessions'>;
+  readonly auth: Pick<Auth, 'endSessions' | 'told'>;
   readonly verification: EmailVerification;
 }
 

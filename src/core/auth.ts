@@ -11,7 +11,7 @@ import type { ParsedRefreshToken, RefreshTokenCodec } from './refresh-token.ts';
 import { Recorder, type EventObserver } from './recorder.ts';
 import { refreshVerdict, type RefreshVerdict } from './rules/refresh-verdict.ts';
 import { startSession } from './session-start.ts';
-import type { Rotation, SessionWithUser, Store } from './store.ts';
+import type { NewEvent, Rotation, SessionWithUser, Store } from './store.ts';
 import { TokenIssuer, type IssuedTokens } from './token-issuer.ts';
 import { isLive, normalizeEmail, publicUser, type RequestContext, type SecurityEvent, type Session, type User } from './types.ts';
 
@@ -255,6 +255,11 @@ export class Auth {
       const current = live.find((s) => s.id === currentSessionId) ?? currentSessionId;
       await this.recorder.endSessions(others, 'password_changed', request, [this.recorder.event('password_changed', userId, current, request)], store);
     });
+  }
+
+  /** Tells the event observer of events stored outside `Auth` (the account-mail flows), once committed. */
+  told(events: readonly NewEvent[], request: RequestContext | null): void {
+    this.recorder.told(events, request);
   }
 
   /** Ends `sessions` for `reason` with their `session_revoked` events: see {@link Recorder.endSessions}. */

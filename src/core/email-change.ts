@@ -32,6 +32,8 @@ export class EmailChange {
     if (!EMAIL.test(newEmail) || newEmail.length > 254) throw fail('invalid_request', 'newEmail must be an e-mail address.');
     if (normalizeEmail(newEmail) === normalizeEmail(user.email)) throw fail('invalid_request', 'This is the address the account uses already.');
     if (await store.findUserByEmail(normalizeEmail(newEmail))) throw fail('email_taken', 'An account with this e-mail address exists already.');
-    await store.insertEvents([newEvent(clock, 'email_change_requested', user.id, request, { newEmail })]);
+    const events = [newEvent(clock, 'email_change_requested', user.id, request, { newEmail })];
+    await store.insertEvents(events);
+    this.o.auth.told(events, request);
   }
 }

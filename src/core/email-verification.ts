@@ -41,31 +41,37 @@ export class EmailVerification {
   async confirm(token: unknown, request: RequestContext): Promise<{ outcome: 'verified' | 'email_changed'; email: string }> {
     const { store, clock } = this.o;
     const { link, user } = await openLink(this.o, token, ['verify_email', 'email_change']);
-    return store.transaction(async (tx) => {
+    const { event, ...answer } = await store.transaction(async (tx) => {
       const now = clock.now();
       if (!(await tx.consumeLink(link.id, now))) throw fail('invalid_link', 'This link was already used.');
       if (link.purpose === 'verify_email') {
         await tx.setEmailVerified(user.id, now);
-        await tx.insertEvents([newEvent(clock, 'email_verified', user.id, request)]);
-        return { outcome: 'verified' as const, email: user.email };
+        const event = newEvent(clock, 'email_verified', user.id, request);
+        await tx.insertEvents([event]);
+        return { outcome: 'verified' as const, email: user.email, event };
       }
       if (!(await tx.changeEmail(user.id, link.email, now))) {
         throw fail('email_taken', 'Another account uses this address now.');
       }
       await tx.retireLinks(user.id, ['verify_email', 'password_reset', 'email_change'], now);
-      await tx.insertEvents([newEvent(clock, 'email_changed', user.id, request, { previousEmail: user.email })]);
-      return { outcome: 'email_changed' as const, email: link.email };
+      const event = newEvent(clock, 'email_changed', user.id, request, { previousEmail: user.email });
+      await tx.insertEvents([event]);
+      return { outcome: 'email_changed' as const, email: link.email, event };
     });
+    this.o.auth.told([event], request);
+    return answer;
   }
 
   /** An operator vouches for the user's address (`latchkey users verify-email`). Idempotent. */
   async markVerified(user: UserRecord, request: RequestContext | null): Promise<void> {
     if (user.emailVerifiedAt) return;
+    const events = [newEvent(this.o.clock, 'email_verified', user.id, request, { by: 'operator' })];
     await this.o.store.transaction(async (tx) => {
       await tx.setEmailVerified(user.id, this.o.clock.now());
       await tx.retireLinks(user.id, ['verify_email'], this.o.clock.now());
-      await tx.insertEvents([newEvent(this.o.clock, 'email_verified', user.id, request, { by: 'operator' })]);
+      await tx.insertEvents(events);
     });
+    this.o.auth.told(events, request);
   }
 
 }

@@ -9,7 +9,7 @@ import type { RequestContext } from './types.ts';
 
 export interface PasswordResetDeps extends FlowDeps {
   readonly passwords: PasswordHasher;
-  readonly auth: Pick<Auth, 'endSessions'>;
+  readonly auth: Pick<Auth, 'endSessions' | 'told'>;
 }
 
 /**

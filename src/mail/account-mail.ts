@@ -41,12 +41,12 @@ interface Wiring {
 export function accountMail(config: Config, w: Wiring) {
   const links = new LinkTokenCodec(w.secret.linkMacKey);
   const { passwords } = w;
-  const flow = { store: w.store, clock: w.clock, links };
+  const flow = { store: w.store, clock: w.clock, links, auth: w.auth };
   const verification = new EmailVerification(flow);
   const services: AccountMailServices = {
-    reset: new PasswordReset({ ...flow, passwords, auth: w.auth }),
+    reset: new PasswordReset({ ...flow, passwords }),
     verification,
-    operator: new AccountOperator({ ...flow, passwords, auth: w.auth, verification }),
+    operator: new AccountOperator({ ...flow, passwords, verification }),
     emailChange: new EmailChange({ ...flow, passwords }),
     throttle: new MailRequestThrottle(w.limiter, config.mail.requestsPerEmail, config.mail.requestsPerIp),
   };

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserClient } from '../helpers/browser-client.ts';
-import { startLoggedServer, type LoggedServer } from './logged-server.ts';
+import { PASSWORD, signedIn, uniqueEmail } from '../helpers/http-auth.ts';
+import { linkToken, SmtpSink } from '../helpers/smtp-sink.ts';
+import { sample, startLoggedServer, type LoggedServer } from './logged-server.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let server: LoggedServer;
@@ -105,5 +106,51 @@ describe('log lines', () => {
     expect(text).not.toContain(client.refreshCookie!);
     expect(text).not.toContain(client.accessToken!.split('.')[2]!);
     expect(text).not.toMatch(/latchkey_refresh=/);
+  });
+});
+
+describe('security events of the e-mail flows', () => {
+  let sink: SmtpSink;
+  let mailed: LoggedServer;
+  let mailedUrl: string;
+
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+    mailed = await startLoggedServer({ LATCHKEY_SMTP_URL: sink.url, LATCHKEY_MAIL_REQUEST_EMAIL_LIMIT: '0', LATCHKEY_MAIL_REQUEST_IP_LIMIT: '0' });
+    mailedUrl = await mailed.listen();
+  });
+  afterAll(async () => {
+    await mailed?.close();
+    await sink?.close();
+  });
+
+  const eventsOf = (res: { headers: Headers }) =>
+    mailed.lines.filter((l) => l.securityEvent && l.reqId === res.headers.get('x-request-id')).map((l) => l.securityEvent);
+  const counted = async (type: string) => sample(await (await fetch(`${mailedUrl}/metrics`)).text(), 'latchkey_security_events_total', { type });
+
+  it('are logged under the request that caused them and counted: verified, change requested, changed', async () => {
+    const { client, email, userId } = await signedIn(mailedUrl);
+    const verify = (token: string) => new BrowserClient(mailedUrl).request('POST', '/auth/email/verify', { token });
+
+    const verified = await verify(linkToken(await sink.next(email, 1, 'Confirm your e-mail address'), 'verify'));
+    expect(verified.status).toBe(200);
+    expect(eventsOf(verified)).toEqual([expect.objectContaining({ type: 'email_verified', userId })]);
+    expect(await counted('email_verified')).toBe(1);
+
+    const newEmail = uniqueEmail('moved');
+    const asked = await client.request('POST', '/auth/email', { currentPassword: PASSWORD, newEmail });
+    expect(asked.status).toBeLessThan(300);
+    expect(eventsOf(asked)).toEqual([expect.objectContaining({ type: 'email_change_requested', userId })]);
+    expect(await counted('email_change_requested')).toBe(1);
+
+    const changed = await verify(linkToken(await sink.next(newEmail, 1, 'Confirm your new e-mail address'), 'verify'));
+    expect(changed.body).toEqual({ outcome: 'email_changed', email: newEmail });
+    expect(eventsOf(changed)).toEqual([expect.objectContaining({ type: 'email_changed', userId })]);
+    expect(await counted('email_changed')).toBe(1);
+
+    // a link that fails writes and logs nothing
+    const before = mailed.lines.filter((l) => l.securityEvent).length;
+    expect((await verify('not-a-link')).status).toBe(400);
+    expect(mailed.lines.filter((l) => l.securityEvent).length).toBe(before);
   });
 });
