@@ -141,7 +141,7 @@ export function machine(): Record<string, string> {
   };
 }
 
-/** `ratio >= goal` (or `<=` for ceilings), rounded the way the table shows it. */
+/** `ratio >= goal` (or `<=` for ceilings) on the unrounded ratio: a ratio the table shows as its goal may still miss it. */
 export function judge(ratio: number, goal: number, direction: '>=' | '<=' = '>='): boolean {
   if (!Number.isFinite(ratio)) return false;
   return direction === '>=' ? ratio >= goal : ratio <= goal;

@@ -4,11 +4,11 @@ import type { NewEvent, RotationUpdate, SessionWithUser } from '../core/store.ts
 import { KyselyStore } from './kysely-store.ts';
 import { eventRow, HOT_SQL, toSessionWithUser, type SessionWithUserRow } from './rows.ts';
 import type { Database } from './schema.ts';
-
-/** Event rows one rotation statement is prepared for; more (never seen) go in a statement of their own size. */
-const EVENT_COLUMNS = 8;
 import type { OutboxMail } from '../core/mail-message.ts';
 import { mailQueries } from './mail-queries.ts';
+
+/** Columns of one event row in the rotation statement (parameters $7 onwards). */
+const EVENT_COLUMNS = 8;
 
 /**
  * The store on PostgreSQL: {@link KyselyStore} with the two calls of every refresh as named
